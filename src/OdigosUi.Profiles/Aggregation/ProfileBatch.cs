@@ -1,0 +1,101 @@
+using OdigosUi.Profiles.Model;
+using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.Profiles.Otlp.Profiles;
+using OdigosUi.Profiles.Validation;
+
+namespace OdigosUi.Profiles.Aggregation;
+
+/// <summary>One valid profile of a request with its identity resolved.</summary>
+public sealed record BatchProfile(SourceKey Source, ProfileType Type, Profile Profile, ProfilePosition Position);
+
+/// <summary>
+/// A validated request, ready to be added to trees: its Source keys and profile types resolved once.
+/// Invalid profiles are left out.
+/// </summary>
+public sealed class ProfileBatch
+{
+    private ProfileBatch(ExportProfilesServiceRequest request, ValidationResult validation, DictionaryView dictionary, List<BatchProfile> profiles)
+    {
+        Request = request;
+        Validation = validation;
+        Dictionary = dictionary;
+        Profiles = profiles;
+    }
+
+    public ExportProfilesServiceRequest Request { get; }
+
+    public ValidationResult Validation { get; }
+
+    public DictionaryView Dictionary { get; }
+
+    public IReadOnlyList<BatchProfile> Profiles { get; }
+
+    public static ProfileBatch Create(ExportProfilesServiceRequest request) => Create(request, ProfilesValidator.Validate(request));
+
+    public static ProfileBatch Create(ExportProfilesServiceRequest request, ValidationResult validation)
+    {
+        var dictionary = new DictionaryView(request.Dictionary);
+        var profiles = new List<BatchProfile>();
+        if (!validation.RequestInvalid)
+        {
+            for (var r = 0; r < request.ResourceProfiles.Count; r++)
+            {
+                var resourceProfiles = request.ResourceProfiles[r];
+                var source = dictionary.SourceKey(resourceProfiles.Resource);
+                for (var s = 0; s < resourceProfiles.ScopeProfiles.Count; s++)
+                {
+                    var scopeProfiles = resourceProfiles.ScopeProfiles[s];
+                    for (var p = 0; p < scopeProfiles.Profiles.Count; p++)
+                    {
+                        var position = new ProfilePosition(r, s, p);
+                        if (validation.IsProfileValid(position))
+                        {
+                            var profile = scopeProfiles.Profiles[p];
+                            profiles.Add(new BatchProfile(source, dictionary.ProfileType(profile), profile, position));
+                        }
+                    }
+                }
+            }
+        }
+
+        return new ProfileBatch(request, validation, dictionary, profiles);
+    }
+
+    /// <summary>Adds one profile's samples to <paramref name="tree"/>; returns the number of samples added.</summary>
+    public static int AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano)
+    {
+        var data = profile.Profile;
+        if (data.Period != 0)
+        {
+            tree.Period = data.Period;
+        }
+
+        var profileTime = data.TimeUnixNano != 0 ? (long)data.TimeUnixNano : receivedUnixNano;
+        var samples = data.Samples;
+        var lastStack = -1;
+        var lastNode = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = samples[i];
+            var node = sample.StackIndex == lastStack ? lastNode : tree.InternStack(resolver.RootFirst(sample.StackIndex));
+            lastStack = sample.StackIndex;
+            lastNode = node;
+
+            var timestamps = sample.TimestampsUnixNano;
+            if (sample.Values.Count == 0 && timestamps.Count > 1)
+            {
+                foreach (var timestamp in timestamps)
+                {
+                    tree.Add(node, 1, (long)timestamp);
+                }
+
+                continue;
+            }
+
+            tree.Add(node, DictionaryView.SampleValue(sample), timestamps.Count > 0 ? (long)timestamps[0] : profileTime);
+        }
+
+        tree.CountSamples(samples.Count);
+        return samples.Count;
+    }
+}

@@ -1,0 +1,244 @@
+using Google.Protobuf.Collections;
+using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.Profiles.Otlp.Common;
+using OdigosUi.Profiles.Otlp.Profiles;
+
+namespace OdigosUi.Profiles.Validation;
+
+/// <summary>
+/// Checks an <see cref="ExportProfilesServiceRequest"/> against OTLP Profiles v1.10: zero values at index 0 of every
+/// table, every index in range, sample shape, sample type present. A table the producer left empty is accepted as long
+/// as nothing refers past its implied zero value, as Pyroscope does.
+/// </summary>
+public static class ProfilesValidator
+{
+    private const string Dict = "dictionary";
+
+    public static ValidationResult Validate(ExportProfilesServiceRequest request)
+    {
+        var result = new ValidationResult();
+        var dictionary = request.Dictionary ?? new ProfilesDictionary();
+        var tables = new TableSizes(dictionary);
+
+        ValidateDictionary(dictionary, tables, result);
+        for (var r = 0; r < request.ResourceProfiles.Count; r++)
+        {
+            var resourceProfiles = request.ResourceProfiles[r];
+            var resourcePath = $"resource_profiles[{r}]";
+            if (resourceProfiles.Resource is { } resource)
+            {
+                ValidateKeyValues(resource.Attributes, tables, $"{resourcePath}.resource", null, result);
+            }
+
+            for (var s = 0; s < resourceProfiles.ScopeProfiles.Count; s++)
+            {
+                var scopeProfiles = resourceProfiles.ScopeProfiles[s];
+                var scopePath = $"{resourcePath}.scope_profiles[{s}]";
+                if (scopeProfiles.Scope is { } scope)
+                {
+                    ValidateKeyValues(scope.Attributes, tables, $"{scopePath}.scope", null, result);
+                }
+
+                for (var p = 0; p < scopeProfiles.Profiles.Count; p++)
+                {
+                    ValidateProfile(scopeProfiles.Profiles[p], tables, $"{scopePath}.profiles[{p}]", new ProfilePosition(r, s, p), result);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static void ValidateDictionary(ProfilesDictionary d, TableSizes t, ValidationResult result)
+    {
+        CheckZero(d.MappingTable, "mapping_table", "Mapping{}", result);
+        CheckZero(d.LocationTable, "location_table", "Location{}", result);
+        CheckZero(d.FunctionTable, "function_table", "Function{}", result);
+        CheckZero(d.LinkTable, "link_table", "Link{}", result);
+        CheckZero(d.AttributeTable, "attribute_table", "KeyValueAndUnit{}", result);
+        CheckZero(d.StackTable, "stack_table", "Stack{}", result);
+        if (d.StringTable.Count > 0 && d.StringTable[0].Length != 0)
+        {
+            result.Add(new ValidationError($"{Dict}.string_table[0]", "string_table[0]", null, "must be the empty string"));
+        }
+
+        for (var i = 1; i < d.MappingTable.Count; i++)
+        {
+            var mapping = d.MappingTable[i];
+            var path = $"{Dict}.mapping_table[{i}]";
+            CheckIndex(mapping.FilenameStrindex, t.Strings, "string_table", path, "Mapping.filename_strindex", null, result);
+            CheckIndices(mapping.AttributeIndices, t.Attributes, "attribute_table", path, "Mapping.attribute_indices", null, result);
+        }
+
+        for (var i = 1; i < d.LocationTable.Count; i++)
+        {
+            var location = d.LocationTable[i];
+            var path = $"{Dict}.location_table[{i}]";
+            CheckIndex(location.MappingIndex, t.Mappings, "mapping_table", path, "Location.mapping_index", null, result);
+            CheckIndices(location.AttributeIndices, t.Attributes, "attribute_table", path, "Location.attribute_indices", null, result);
+            for (var l = 0; l < location.Lines.Count; l++)
+            {
+                CheckIndex(location.Lines[l].FunctionIndex, t.Functions, "function_table", $"{path}.lines[{l}]", "Line.function_index", null, result);
+            }
+        }
+
+        for (var i = 1; i < d.FunctionTable.Count; i++)
+        {
+            var function = d.FunctionTable[i];
+            var path = $"{Dict}.function_table[{i}]";
+            CheckIndex(function.NameStrindex, t.Strings, "string_table", path, "Function.name_strindex", null, result);
+            CheckIndex(function.SystemNameStrindex, t.Strings, "string_table", path, "Function.system_name_strindex", null, result);
+            CheckIndex(function.FilenameStrindex, t.Strings, "string_table", path, "Function.filename_strindex", null, result);
+        }
+
+        for (var i = 1; i < d.AttributeTable.Count; i++)
+        {
+            var attribute = d.AttributeTable[i];
+            var path = $"{Dict}.attribute_table[{i}]";
+            CheckIndex(attribute.KeyStrindex, t.Strings, "string_table", path, "KeyValueAndUnit.key_strindex", null, result);
+            CheckIndex(attribute.UnitStrindex, t.Strings, "string_table", path, "KeyValueAndUnit.unit_strindex", null, result);
+            ValidateAnyValue(attribute.Value, t, path + ".value", null, result);
+        }
+
+        for (var i = 1; i < d.StackTable.Count; i++)
+        {
+            var indices = d.StackTable[i].LocationIndices;
+            for (var j = 0; j < indices.Count; j++)
+            {
+                var index = indices[j];
+                if ((uint)index >= (uint)Math.Max(1, t.Locations))
+                {
+                    CheckIndex(index, t.Locations, "location_table", $"{Dict}.stack_table[{i}]", $"Stack.location_indices[{j}]", null, result);
+                }
+            }
+        }
+    }
+
+    private static void ValidateProfile(Profile profile, TableSizes t, string path, ProfilePosition position, ValidationResult result)
+    {
+        if (profile.SampleType is null)
+        {
+            result.Add(new ValidationError(path, "Profile.sample_type", null, "is missing", position));
+        }
+        else
+        {
+            CheckIndex(profile.SampleType.TypeStrindex, t.Strings, "string_table", path, "Profile.sample_type.type_strindex", position, result);
+            CheckIndex(profile.SampleType.UnitStrindex, t.Strings, "string_table", path, "Profile.sample_type.unit_strindex", position, result);
+        }
+
+        if (profile.PeriodType is { } periodType)
+        {
+            CheckIndex(periodType.TypeStrindex, t.Strings, "string_table", path, "Profile.period_type.type_strindex", position, result);
+            CheckIndex(periodType.UnitStrindex, t.Strings, "string_table", path, "Profile.period_type.unit_strindex", position, result);
+        }
+
+        CheckIndices(profile.AttributeIndices, t.Attributes, "attribute_table", path, "Profile.attribute_indices", position, result);
+
+        var samples = profile.Samples;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = samples[i];
+            if ((uint)sample.StackIndex >= (uint)Math.Max(1, t.Stacks))
+            {
+                CheckIndex(sample.StackIndex, t.Stacks, "stack_table", $"{path}.samples[{i}]", "Sample.stack_index", position, result);
+            }
+
+            if (sample.LinkIndex != 0)
+            {
+                CheckIndex(sample.LinkIndex, t.Links, "link_table", $"{path}.samples[{i}]", "Sample.link_index", position, result);
+            }
+
+            if (sample.AttributeIndices.Count > 0)
+            {
+                CheckIndices(sample.AttributeIndices, t.Attributes, "attribute_table", $"{path}.samples[{i}]", "Sample.attribute_indices", position, result);
+            }
+
+            var values = sample.Values.Count;
+            var timestamps = sample.TimestampsUnixNano.Count;
+            if (values == 0 && timestamps == 0)
+            {
+                result.Add(new ValidationError($"{path}.samples[{i}]", "Sample.values", null, "and Sample.timestamps_unix_nano are both empty; a sample needs one of them", position));
+            }
+            else if (values != 0 && timestamps != 0 && values != timestamps)
+            {
+                result.Add(new ValidationError($"{path}.samples[{i}]", "Sample.values", null, $"has {values} entries but timestamps_unix_nano has {timestamps}; they must be equal when both are set", position));
+            }
+        }
+    }
+
+    private static void ValidateKeyValues(RepeatedField<KeyValue> attributes, TableSizes t, string path, ProfilePosition? position, ValidationResult result)
+    {
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            var attribute = attributes[i];
+            var attributePath = $"{path}.attributes[{i}]";
+            if (attribute.Key.Length == 0)
+            {
+                CheckIndex(attribute.KeyStrindex, t.Strings, "string_table", attributePath, "KeyValue.key_strindex", position, result);
+            }
+
+            ValidateAnyValue(attribute.Value, t, attributePath + ".value", position, result);
+        }
+    }
+
+    private static void ValidateAnyValue(AnyValue? value, TableSizes t, string path, ProfilePosition? position, ValidationResult result)
+    {
+        switch (value?.ValueCase)
+        {
+            case AnyValue.ValueOneofCase.StringValueStrindex:
+                CheckIndex(value.StringValueStrindex, t.Strings, "string_table", path, "AnyValue.string_value_strindex", position, result);
+                break;
+            case AnyValue.ValueOneofCase.ArrayValue:
+                for (var i = 0; i < value.ArrayValue.Values.Count; i++)
+                {
+                    ValidateAnyValue(value.ArrayValue.Values[i], t, $"{path}.array_value.values[{i}]", position, result);
+                }
+
+                break;
+            case AnyValue.ValueOneofCase.KvlistValue:
+                ValidateKeyValues(value.KvlistValue.Values, t, path + ".kvlist_value", position, result);
+                break;
+        }
+    }
+
+    private static void CheckZero<T>(RepeatedField<T> table, string name, string zero, ValidationResult result)
+        where T : class, Google.Protobuf.IMessage<T>, new()
+    {
+        if (table.Count > 0 && table[0].CalculateSize() != 0)
+        {
+            result.Add(new ValidationError($"{Dict}.{name}[0]", $"{name}[0]", null, $"must be the zero value {zero}"));
+        }
+    }
+
+    private static void CheckIndices(RepeatedField<int> indices, int size, string table, string path, string field, ProfilePosition? position, ValidationResult result)
+    {
+        for (var i = 0; i < indices.Count; i++)
+        {
+            CheckIndex(indices[i], size, table, path, $"{field}[{i}]", position, result);
+        }
+    }
+
+    private static void CheckIndex(int index, int count, string table, string path, string field, ProfilePosition? position, ValidationResult result)
+    {
+        if ((uint)index < (uint)Math.Max(1, count))
+        {
+            return;
+        }
+
+        var reason = index < 0 ? "is negative"
+            : count == 0 ? $"is out of range ({table} is empty)"
+            : $"is out of range ({table} has {count} entries)";
+        result.Add(new ValidationError(path, field, index, reason, position));
+    }
+
+    private readonly struct TableSizes(ProfilesDictionary d)
+    {
+        public int Mappings { get; } = d.MappingTable.Count;
+        public int Locations { get; } = d.LocationTable.Count;
+        public int Functions { get; } = d.FunctionTable.Count;
+        public int Links { get; } = d.LinkTable.Count;
+        public int Strings { get; } = d.StringTable.Count;
+        public int Attributes { get; } = d.AttributeTable.Count;
+        public int Stacks { get; } = d.StackTable.Count;
+    }
+}
