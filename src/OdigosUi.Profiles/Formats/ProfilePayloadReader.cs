@@ -1,0 +1,110 @@
+using System.IO.Compression;
+using System.Text;
+using Google.Protobuf;
+using OdigosUi.Profiles.Conversion;
+using OdigosUi.Profiles.Formats.Otlp;
+using OdigosUi.Profiles.Formats.Pprof;
+using OdigosUi.Profiles.Otlp.Collector;
+
+namespace OdigosUi.Profiles.Formats;
+
+/// <summary>
+/// Reads a profile file of unknown encoding: gzip or not, then OTLP/JSON, pprof or OTLP protobuf.
+/// Decompression stops at <c>maxDecompressedBytes</c>, so a gzip bomb is refused rather than expanded.
+/// </summary>
+public static class ProfilePayloadReader
+{
+    public const long DefaultMaxDecompressedBytes = 1L << 30;
+
+    public static (ExportProfilesServiceRequest Request, PayloadFormat Format) Read(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes)
+    {
+        var bytes = IsGzip(input.Span) ? Gunzip(input, maxDecompressedBytes) : input;
+        var span = bytes.Span;
+        if (span.IsEmpty)
+        {
+            throw new ProfileFormatException("input is empty");
+        }
+
+        if (LooksLikeJson(span))
+        {
+            return (OtlpJsonReader.Read(Encoding.UTF8.GetString(span)), PayloadFormat.OtlpJson);
+        }
+
+        if (PprofReader.LooksLikePprof(span))
+        {
+            return (PprofReader.Read(span), PayloadFormat.Pprof);
+        }
+
+        return (ParseOtlp(span), PayloadFormat.OtlpProtobuf);
+    }
+
+    public static ExportProfilesServiceRequest ParseOtlp(ReadOnlySpan<byte> bytes)
+    {
+        ExportProfilesServiceRequest request;
+        try
+        {
+            request = ExportProfilesServiceRequest.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ProfileFormatException($"not an OTLP profiles request, pprof profile or OTLP/JSON document: {e.Message}", e);
+        }
+
+        if (request.ResourceProfiles.Count == 0 && request.Dictionary is null)
+        {
+            throw new ProfileFormatException("not an OTLP profiles request, pprof profile or OTLP/JSON document: no resource_profiles and no dictionary");
+        }
+
+        return request;
+    }
+
+    public static bool IsGzip(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+
+    /// <summary>Decompresses gzip, refusing output larger than <paramref name="maxBytes"/>.</summary>
+    public static ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> input, long maxBytes)
+    {
+        using var source = new MemoryStream(input.ToArray(), writable: false);
+        using var gzip = new GZipStream(source, CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        var buffer = new byte[81920];
+        try
+        {
+            int read;
+            while ((read = gzip.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                if (output.Length + read > maxBytes)
+                {
+                    throw new ProfileFormatException($"gzip input expands beyond the limit of {maxBytes} bytes");
+                }
+
+                output.Write(buffer, 0, read);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProfileFormatException($"corrupt gzip data: {e.Message}", e);
+        }
+
+        return output.GetBuffer().AsMemory(0, (int)output.Length);
+    }
+
+    private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+        {
+            bytes = bytes[3..];
+        }
+
+        foreach (var b in bytes)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                continue;
+            }
+
+            return b == (byte)'{';
+        }
+
+        return false;
+    }
+}
