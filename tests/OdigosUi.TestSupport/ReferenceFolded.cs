@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using OdigosUi.Profiles.Otlp.Collector;
+
+namespace OdigosUi.TestSupport;
+
+/// <summary>
+/// A deliberately naive reading of the design's rules, independent of the product code, used as the oracle:
+/// profile type, sample value, frame labels and folded text computed straight from the request.
+/// </summary>
+public static class ReferenceFolded
+{
+    public static string Compute(ExportProfilesServiceRequest request, string profileType)
+    {
+        var d = request.Dictionary;
+        string S(int i) => d.StringTable.Count == 0 ? "" : d.StringTable[i];
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var rp in request.ResourceProfiles)
+        {
+            foreach (var sp in rp.ScopeProfiles)
+            {
+                foreach (var p in sp.Profiles)
+                {
+                    var type = $"{S(p.SampleType.TypeStrindex)}:{S(p.SampleType.UnitStrindex)}:{S(p.PeriodType?.TypeStrindex ?? 0)}:{S(p.PeriodType?.UnitStrindex ?? 0)}";
+                    if (type != profileType)
+                    {
+                        continue;
+                    }
+
+                    foreach (var sample in p.Samples)
+                    {
+                        var frames = new List<string>();
+                        var stack = d.StackTable.Count == 0 ? [] : d.StackTable[sample.StackIndex].LocationIndices.ToList();
+                        foreach (var li in stack)
+                        {
+                            var loc = d.LocationTable[li];
+                            if (loc.Lines.Count == 0)
+                            {
+                                var file = d.MappingTable.Count == 0 ? "" : S(d.MappingTable[loc.MappingIndex].FilenameStrindex);
+                                var hex = "0x" + loc.Address.ToString("x", CultureInfo.InvariantCulture);
+                                frames.Add(file == "" ? hex : file.Split('/')[^1] + "+" + hex);
+                                continue;
+                            }
+
+                            foreach (var line in loc.Lines)
+                            {
+                                var f = d.FunctionTable[line.FunctionIndex];
+                                var label = S(f.NameStrindex);
+                                if (label == "")
+                                {
+                                    label = S(f.SystemNameStrindex);
+                                }
+
+                                if (label == "")
+                                {
+                                    label = S(f.FilenameStrindex) + ":" + line.Line_.ToString(CultureInfo.InvariantCulture);
+                                }
+
+                                frames.Add(label);
+                            }
+                        }
+
+                        frames.Reverse();
+                        var key = string.Join(";", frames);
+                        var value = sample.Values.Count > 0 ? sample.Values[0] : sample.TimestampsUnixNano.Count;
+                        sums[key] = sums.GetValueOrDefault(key) + value;
+                    }
+                }
+            }
+        }
+
+        var lines = sums.Select(kv => $"{kv.Key} {kv.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
+        lines.Sort((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
+        return string.Concat(lines.Select(line => line + "\n"));
+    }
+}
