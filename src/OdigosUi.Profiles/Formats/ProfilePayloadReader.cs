@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using Google.Protobuf;
@@ -83,6 +84,13 @@ public static class ProfilePayloadReader
         catch (InvalidDataException e)
         {
             throw new ProfileFormatException($"corrupt gzip data: {e.Message}", e);
+        }
+
+        // GZipStream ends quietly on a truncated stream; the trailer's ISIZE (length mod 2^32) tells.
+        var span = input.Span;
+        if (span.Length < 18 || BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]) != (uint)output.Length)
+        {
+            throw new ProfileFormatException("corrupt gzip data: truncated or damaged (the trailer's size does not match)");
         }
 
         return output.GetBuffer().AsMemory(0, (int)output.Length);
