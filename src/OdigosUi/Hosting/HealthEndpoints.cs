@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace OdigosUi.Hosting;
+
+/// <summary>
+/// <c>GET /healthz</c> (liveness: the process serves requests) and <c>GET /readyz</c> (readiness: every health
+/// check tagged <see cref="ReadyTag"/> passes). Workers that need warming up register a check with that tag.
+/// </summary>
+public static class HealthEndpoints
+{
+    public const string LivenessPath = "/healthz";
+    public const string ReadinessPath = "/readyz";
+
+    /// <summary>Tag of the health checks that gate <c>/readyz</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    internal static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks(LivenessPath, new HealthCheckOptions
+        {
+            // Liveness runs no checks: answering at all is the signal. The default writer prints "Healthy".
+            Predicate = _ => false,
+        });
+
+        endpoints.MapHealthChecks(ReadinessPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteReadiness,
+        });
+
+        return endpoints;
+    }
+
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(report.Status == HealthStatus.Unhealthy ? "Not ready" : "Ready");
+    }
+}

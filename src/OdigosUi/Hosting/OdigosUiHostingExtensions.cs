@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+
+namespace OdigosUi.Hosting;
+
+/// <summary>The composition root: every service and endpoint of OdigosUi is registered here.</summary>
+public static class OdigosUiHostingExtensions
+{
+    /// <summary>How long a stop (Ctrl+C, SIGTERM) waits for hosted workers before giving up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Registers options (validated at start-up), health checks and the workers of the configured role.</summary>
+    public static WebApplicationBuilder AddOdigosUi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.AddOdigosUiDefaults();
+        IServiceCollection services = builder.Services;
+
+        services.AddOptions<RoleOptions>().Bind(builder.Configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoleOptions>, RoleOptionsValidator>();
+        services.AddOptions<UiOptions>().Bind(builder.Configuration.GetSection(UiOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UiOptions>, UiOptionsValidator>();
+
+        // Kestrel listens on Ui:Url. An invalid value fails options validation, which runs before Kestrel starts.
+        string url = builder.Configuration[UiOptions.UrlKey] is { Length: > 0 } configured ? configured : UiOptions.DefaultUrl;
+        builder.WebHost.UseUrls(url);
+
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        services.AddHealthChecks();
+
+        // Role-specific hosted workers. The role is null when invalid: nothing role-specific is registered and
+        // start-up validation reports the value.
+        OdigosUiRole? role = OdigosUiRoles.FromConfiguration(builder.Configuration);
+        if (role is { } r)
+        {
+            if (r.RunsNode())
+            {
+                // Node workers (profiler, node collector) go here.
+            }
+
+            if (r.RunsGateway())
+            {
+                // Gateway workers (OTLP receivers, profiles pipeline, Destination exporters) go here.
+            }
+
+            if (r.RunsUi())
+            {
+                // UI workers (profiling slots, live updates) go here.
+            }
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps every endpoint: health, readiness and the (placeholder) UI.</summary>
+    public static WebApplication MapOdigosUi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.MapHealthEndpoints();
+        app.MapGet("/", (IOptions<RoleOptions> role) => Results.Content(
+            $"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>OdigosUi</title></head>
+            <body><h1>OdigosUi is running</h1><p>Role: {role.Value.Role.Trim().ToLowerInvariant()}</p></body></html>
+            """,
+            "text/html; charset=utf-8"));
+
+        return app;
+    }
+}
