@@ -62,7 +62,14 @@ public sealed class ProfileBatch
     }
 
     /// <summary>Adds one profile's samples to <paramref name="tree"/>; returns the number of samples added.</summary>
-    public static int AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano)
+    public static int AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano) =>
+        AddTo(tree, profile, resolver, receivedUnixNano, allowNewStacks: true).Added;
+
+    /// <summary>
+    /// Adds one profile's samples to <paramref name="tree"/>. Without <paramref name="allowNewStacks"/>, samples of
+    /// stacks the tree has never seen are dropped and counted instead (a full buffer keeps what it has).
+    /// </summary>
+    public static (int Added, int Dropped) AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano, bool allowNewStacks)
     {
         var data = profile.Profile;
         if (data.Period != 0)
@@ -72,21 +79,33 @@ public sealed class ProfileBatch
 
         var profileTime = data.TimeUnixNano != 0 ? (long)data.TimeUnixNano : receivedUnixNano;
         var samples = data.Samples;
-        var lastStack = -1;
-        var lastNode = 0;
+        var stamp = resolver.BeginNodeCache();
+        var dropped = 0;
         for (var i = 0; i < samples.Count; i++)
         {
             var sample = samples[i];
-            var node = sample.StackIndex == lastStack ? lastNode : tree.InternStack(resolver.RootFirst(sample.StackIndex));
-            lastStack = sample.StackIndex;
-            lastNode = node;
+            var stackIndex = sample.StackIndex;
+            if (!resolver.TryGetCachedNode(stamp, stackIndex, out var node))
+            {
+                if (allowNewStacks)
+                {
+                    node = tree.InternStack(resolver.RootFirst(stackIndex));
+                }
+                else if (!tree.TryFindStack(resolver.RootFirst(stackIndex), out node))
+                {
+                    dropped++;
+                    continue;
+                }
+
+                resolver.CacheNode(stamp, stackIndex, node);
+            }
 
             var timestamps = sample.TimestampsUnixNano;
             if (sample.Values.Count == 0 && timestamps.Count > 1)
             {
-                foreach (var timestamp in timestamps)
+                for (var t = 0; t < timestamps.Count; t++)
                 {
-                    tree.Add(node, 1, (long)timestamp);
+                    tree.Add(node, 1, (long)timestamps[t]);
                 }
 
                 continue;
@@ -95,7 +114,7 @@ public sealed class ProfileBatch
             tree.Add(node, DictionaryView.SampleValue(sample), timestamps.Count > 0 ? (long)timestamps[0] : profileTime);
         }
 
-        tree.CountSamples(samples.Count);
-        return samples.Count;
+        tree.CountSamples(samples.Count - dropped);
+        return (samples.Count - dropped, dropped);
     }
 }

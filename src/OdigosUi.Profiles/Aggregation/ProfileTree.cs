@@ -17,6 +17,7 @@ public sealed class ProfileTree
     private const long BucketEntryBytes = 24;
 
     private readonly Dictionary<long, int> _children = [];
+    private readonly Dictionary<ulong, int> _leafByHash = [];
     private readonly List<TimeBucket> _buckets = [];
     private Node[] _nodes = new Node[64];
 
@@ -50,7 +51,7 @@ public sealed class ProfileTree
     public long Version { get; private set; }
 
     /// <summary>Rough heap cost of nodes, child index and buckets (frames are counted by their table).</summary>
-    public long EstimatedBytes => (NodeCount * NodeBytes) + (_children.Count * ChildEntryBytes) + (_bucketEntries * BucketEntryBytes);
+    public long EstimatedBytes => (NodeCount * NodeBytes) + (_children.Count * ChildEntryBytes) + (_leafByHash.Count * ChildEntryBytes) + (_bucketEntries * BucketEntryBytes);
 
     public IReadOnlyList<TimeBucket> Buckets => _buckets;
 
@@ -67,6 +68,49 @@ public sealed class ProfileTree
     /// <summary>The node of the stack whose frames are <paramref name="rootFirstFrames"/>, created when new.</summary>
     public int InternStack(ReadOnlySpan<int> rootFirstFrames)
     {
+        // Fast path: a stack seen before is found by the hash of its frames and checked against the parent links,
+        // which costs a hash and a walk over a few contiguous nodes instead of one dictionary probe per frame.
+        var hash = Hash(rootFirstFrames);
+        if (_leafByHash.TryGetValue(hash, out var known) && Matches(known, rootFirstFrames))
+        {
+            return known;
+        }
+
+        var leaf = Walk(rootFirstFrames);
+        _leafByHash[hash] = leaf;
+        return leaf;
+    }
+
+    private bool Matches(int node, ReadOnlySpan<int> rootFirstFrames)
+    {
+        for (var i = rootFirstFrames.Length - 1; i >= 0; i--)
+        {
+            ref readonly var current = ref _nodes[node];
+            if (node == Root || current.Frame != rootFirstFrames[i])
+            {
+                return false;
+            }
+
+            node = current.Parent;
+        }
+
+        return node == Root;
+    }
+
+    private static ulong Hash(ReadOnlySpan<int> frames)
+    {
+        var hash = 0xcbf29ce484222325UL ^ (ulong)frames.Length;
+        foreach (var frame in frames)
+        {
+            hash = (hash ^ (uint)frame) * 0x100000001b3UL;
+            hash ^= hash >> 29;
+        }
+
+        return hash;
+    }
+
+    private int Walk(ReadOnlySpan<int> rootFirstFrames)
+    {
         var node = Root;
         foreach (var frame in rootFirstFrames)
         {
@@ -80,6 +124,21 @@ public sealed class ProfileTree
         }
 
         return node;
+    }
+
+    /// <summary>Finds the node of an existing stack without creating anything.</summary>
+    public bool TryFindStack(ReadOnlySpan<int> rootFirstFrames, out int node)
+    {
+        node = Root;
+        foreach (var frame in rootFirstFrames)
+        {
+            if (!_children.TryGetValue(((long)node << 32) | (uint)frame, out node))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Adds <paramref name="value"/> to the stack ending at <paramref name="node"/> at time <paramref name="unixNano"/>.</summary>

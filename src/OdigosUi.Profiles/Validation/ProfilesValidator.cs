@@ -65,7 +65,7 @@ public static class ProfilesValidator
         for (var i = 1; i < d.MappingTable.Count; i++)
         {
             var mapping = d.MappingTable[i];
-            var path = $"{Dict}.mapping_table[{i}]";
+            var path = new Where("dictionary.mapping_table", i);
             CheckIndex(mapping.FilenameStrindex, t.Strings, "string_table", path, "Mapping.filename_strindex", null, result);
             CheckIndices(mapping.AttributeIndices, t.Attributes, "attribute_table", path, "Mapping.attribute_indices", null, result);
         }
@@ -73,19 +73,19 @@ public static class ProfilesValidator
         for (var i = 1; i < d.LocationTable.Count; i++)
         {
             var location = d.LocationTable[i];
-            var path = $"{Dict}.location_table[{i}]";
+            var path = new Where("dictionary.location_table", i);
             CheckIndex(location.MappingIndex, t.Mappings, "mapping_table", path, "Location.mapping_index", null, result);
             CheckIndices(location.AttributeIndices, t.Attributes, "attribute_table", path, "Location.attribute_indices", null, result);
             for (var l = 0; l < location.Lines.Count; l++)
             {
-                CheckIndex(location.Lines[l].FunctionIndex, t.Functions, "function_table", $"{path}.lines[{l}]", "Line.function_index", null, result);
+                CheckIndex(location.Lines[l].FunctionIndex, t.Functions, "function_table", path with { Suffix = ".lines", SubIndex = l }, "Line.function_index", null, result);
             }
         }
 
         for (var i = 1; i < d.FunctionTable.Count; i++)
         {
             var function = d.FunctionTable[i];
-            var path = $"{Dict}.function_table[{i}]";
+            var path = new Where("dictionary.function_table", i);
             CheckIndex(function.NameStrindex, t.Strings, "string_table", path, "Function.name_strindex", null, result);
             CheckIndex(function.SystemNameStrindex, t.Strings, "string_table", path, "Function.system_name_strindex", null, result);
             CheckIndex(function.FilenameStrindex, t.Strings, "string_table", path, "Function.filename_strindex", null, result);
@@ -94,10 +94,13 @@ public static class ProfilesValidator
         for (var i = 1; i < d.AttributeTable.Count; i++)
         {
             var attribute = d.AttributeTable[i];
-            var path = $"{Dict}.attribute_table[{i}]";
+            var path = new Where("dictionary.attribute_table", i);
             CheckIndex(attribute.KeyStrindex, t.Strings, "string_table", path, "KeyValueAndUnit.key_strindex", null, result);
             CheckIndex(attribute.UnitStrindex, t.Strings, "string_table", path, "KeyValueAndUnit.unit_strindex", null, result);
-            ValidateAnyValue(attribute.Value, t, path + ".value", null, result);
+            if (NeedsValueCheck(attribute.Value))
+            {
+                ValidateAnyValue(attribute.Value, t, path + ".value", null, result);
+            }
         }
 
         for (var i = 1; i < d.StackTable.Count; i++)
@@ -108,7 +111,7 @@ public static class ProfilesValidator
                 var index = indices[j];
                 if ((uint)index >= (uint)Math.Max(1, t.Locations))
                 {
-                    CheckIndex(index, t.Locations, "location_table", $"{Dict}.stack_table[{i}]", $"Stack.location_indices[{j}]", null, result);
+                    Fail(index, t.Locations, "location_table", $"{Dict}.stack_table[{i}]", $"Stack.location_indices[{j}]", null, result);
                 }
             }
         }
@@ -122,35 +125,36 @@ public static class ProfilesValidator
         }
         else
         {
-            CheckIndex(profile.SampleType.TypeStrindex, t.Strings, "string_table", path, "Profile.sample_type.type_strindex", position, result);
-            CheckIndex(profile.SampleType.UnitStrindex, t.Strings, "string_table", path, "Profile.sample_type.unit_strindex", position, result);
+            CheckIndex(profile.SampleType.TypeStrindex, t.Strings, "string_table", new Where(path), "Profile.sample_type.type_strindex", position, result);
+            CheckIndex(profile.SampleType.UnitStrindex, t.Strings, "string_table", new Where(path), "Profile.sample_type.unit_strindex", position, result);
         }
 
         if (profile.PeriodType is { } periodType)
         {
-            CheckIndex(periodType.TypeStrindex, t.Strings, "string_table", path, "Profile.period_type.type_strindex", position, result);
-            CheckIndex(periodType.UnitStrindex, t.Strings, "string_table", path, "Profile.period_type.unit_strindex", position, result);
+            CheckIndex(periodType.TypeStrindex, t.Strings, "string_table", new Where(path), "Profile.period_type.type_strindex", position, result);
+            CheckIndex(periodType.UnitStrindex, t.Strings, "string_table", new Where(path), "Profile.period_type.unit_strindex", position, result);
         }
 
-        CheckIndices(profile.AttributeIndices, t.Attributes, "attribute_table", path, "Profile.attribute_indices", position, result);
+        CheckIndices(profile.AttributeIndices, t.Attributes, "attribute_table", new Where(path), "Profile.attribute_indices", position, result);
 
         var samples = profile.Samples;
+        var samplesPath = path + ".samples";
         for (var i = 0; i < samples.Count; i++)
         {
             var sample = samples[i];
             if ((uint)sample.StackIndex >= (uint)Math.Max(1, t.Stacks))
             {
-                CheckIndex(sample.StackIndex, t.Stacks, "stack_table", $"{path}.samples[{i}]", "Sample.stack_index", position, result);
+                CheckIndex(sample.StackIndex, t.Stacks, "stack_table", new Where(samplesPath, i), "Sample.stack_index", position, result);
             }
 
             if (sample.LinkIndex != 0)
             {
-                CheckIndex(sample.LinkIndex, t.Links, "link_table", $"{path}.samples[{i}]", "Sample.link_index", position, result);
+                CheckIndex(sample.LinkIndex, t.Links, "link_table", new Where(samplesPath, i), "Sample.link_index", position, result);
             }
 
             if (sample.AttributeIndices.Count > 0)
             {
-                CheckIndices(sample.AttributeIndices, t.Attributes, "attribute_table", $"{path}.samples[{i}]", "Sample.attribute_indices", position, result);
+                CheckIndices(sample.AttributeIndices, t.Attributes, "attribute_table", new Where(samplesPath, i), "Sample.attribute_indices", position, result);
             }
 
             var values = sample.Values.Count;
@@ -171,13 +175,15 @@ public static class ProfilesValidator
         for (var i = 0; i < attributes.Count; i++)
         {
             var attribute = attributes[i];
-            var attributePath = $"{path}.attributes[{i}]";
             if (attribute.Key.Length == 0)
             {
-                CheckIndex(attribute.KeyStrindex, t.Strings, "string_table", attributePath, "KeyValue.key_strindex", position, result);
+                CheckIndex(attribute.KeyStrindex, t.Strings, "string_table", new Where(path + ".attributes", i), "KeyValue.key_strindex", position, result);
             }
 
-            ValidateAnyValue(attribute.Value, t, attributePath + ".value", position, result);
+            if (NeedsValueCheck(attribute.Value))
+            {
+                ValidateAnyValue(attribute.Value, t, $"{path}.attributes[{i}].value", position, result);
+            }
         }
     }
 
@@ -186,7 +192,7 @@ public static class ProfilesValidator
         switch (value?.ValueCase)
         {
             case AnyValue.ValueOneofCase.StringValueStrindex:
-                CheckIndex(value.StringValueStrindex, t.Strings, "string_table", path, "AnyValue.string_value_strindex", position, result);
+                CheckIndex(value.StringValueStrindex, t.Strings, "string_table", new Where(path), "AnyValue.string_value_strindex", position, result);
                 break;
             case AnyValue.ValueOneofCase.ArrayValue:
                 for (var i = 0; i < value.ArrayValue.Values.Count; i++)
@@ -201,6 +207,9 @@ public static class ProfilesValidator
         }
     }
 
+    private static bool NeedsValueCheck(AnyValue? value) => value?.ValueCase is AnyValue.ValueOneofCase.StringValueStrindex
+        or AnyValue.ValueOneofCase.ArrayValue or AnyValue.ValueOneofCase.KvlistValue;
+
     private static void CheckZero<T>(RepeatedField<T> table, string name, string zero, ValidationResult result)
         where T : class, Google.Protobuf.IMessage<T>, new()
     {
@@ -210,25 +219,47 @@ public static class ProfilesValidator
         }
     }
 
-    private static void CheckIndices(RepeatedField<int> indices, int size, string table, string path, string field, ProfilePosition? position, ValidationResult result)
+    private static void CheckIndices(RepeatedField<int> indices, int size, string table, Where path, string field, ProfilePosition? position, ValidationResult result)
     {
+        var limit = (uint)Math.Max(1, size);
         for (var i = 0; i < indices.Count; i++)
         {
-            CheckIndex(indices[i], size, table, path, $"{field}[{i}]", position, result);
+            if ((uint)indices[i] >= limit)
+            {
+                Fail(indices[i], size, table, path.ToString(), $"{field}[{i}]", position, result);
+            }
         }
     }
 
-    private static void CheckIndex(int index, int count, string table, string path, string field, ProfilePosition? position, ValidationResult result)
+    private static void CheckIndex(int index, int count, string table, Where path, string field, ProfilePosition? position, ValidationResult result)
     {
-        if ((uint)index < (uint)Math.Max(1, count))
+        if ((uint)index >= (uint)Math.Max(1, count))
         {
-            return;
+            Fail(index, count, table, path.ToString(), field, position, result);
         }
+    }
 
+    private static void Fail(int index, int count, string table, string path, string field, ProfilePosition? position, ValidationResult result)
+    {
         var reason = index < 0 ? "is negative"
             : count == 0 ? $"is out of range ({table} is empty)"
             : $"is out of range ({table} has {count} entries)";
         result.Add(new ValidationError(path, field, index, reason, position));
+    }
+
+    /// <summary>A message's path, formatted only when an error is reported: <c>prefix[index]suffix[subIndex]</c>.</summary>
+    private readonly record struct Where(string Prefix, int Index = -1, string? Suffix = null, int SubIndex = -1)
+    {
+        public override string ToString()
+        {
+            var text = Index >= 0 ? $"{Prefix}[{Index}]" : Prefix;
+            if (Suffix is not null)
+            {
+                text += SubIndex >= 0 ? $"{Suffix}[{SubIndex}]" : Suffix;
+            }
+
+            return text;
+        }
     }
 
     private readonly struct TableSizes(ProfilesDictionary d)
