@@ -27,6 +27,7 @@ public sealed class ProcessHostTests
             Assert.Equal("Ready", await ready.Content.ReadAsStringAsync());
         }
 
+        Assert.False(IgnoresSignal(app.Id, signal), $"odigos-ui was started with signal {signal} ignored (inherited from the test run)");
         app.Signal(signal);
 
         Assert.True(await app.WaitForExitAsync(StopTimeout), $"odigos-ui did not exit within {StopTimeout.TotalSeconds} s of signal {signal}");
@@ -44,6 +45,14 @@ public sealed class ProcessHostTests
         Assert.Contains("bogus", app.StandardError, StringComparison.Ordinal);
         Assert.Contains("all, node, gateway, ui", app.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", app.StandardError, StringComparison.Ordinal);
+    }
+
+    // SigIgn in /proc/PID/status is a hex mask with bit (signal - 1) set for each ignored signal.
+    private static bool IgnoresSignal(int pid, int signal)
+    {
+        string? mask = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return mask is not null
+            && (ulong.Parse(mask["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << (signal - 1))) != 0;
     }
 
     private static async Task WaitUntilHealthyAsync(OdigosUiProcess app, HttpClient client)

@@ -65,6 +65,16 @@ internal sealed class OdigosUiProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(AppDllPath)!,
         };
+        if (EnvCanResetSigInt.Value)
+        {
+            // A parent started in the background by a non-interactive shell ignores SIGINT, the child inherits that,
+            // and .NET then leaves SIGINT ignored (as a background job should). Start the app with the default
+            // disposition so the Ctrl+C test does not depend on how the test run itself was started.
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(start.FileName);
+            start.FileName = "env";
+        }
+
         start.ArgumentList.Add(AppDllPath);
         foreach (string arg in args)
         {
@@ -121,6 +131,31 @@ internal sealed class OdigosUiProcess : IDisposable
 
         _process.Dispose();
     }
+
+    // GNU env 8.31+ (any Debian since bullseye) has --default-signal.
+    private static readonly Lazy<bool> EnvCanResetSigInt = new(() =>
+    {
+        try
+        {
+            using Process? probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"])
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            });
+            if (probe is null)
+            {
+                return false;
+            }
+
+            probe.WaitForExit(10_000);
+            return probe.HasExited && probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
 
     private static string DotnetHost()
     {
