@@ -41,6 +41,7 @@ public static class OtlpWriter
                 TimeUnixNano = (ulong)timeUnixNano,
             };
 
+            builder.BeginSnapshot(snapshot);
             for (var node = 0; node < snapshot.NodeCount; node++)
             {
                 if (snapshot.Present[node])
@@ -86,7 +87,7 @@ public static class OtlpWriter
         private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
         private readonly Dictionary<Frame, int> _locations = [];
         private readonly Dictionary<string, int> _frameTypeAttributes = new(StringComparer.Ordinal);
-        private readonly Dictionary<StackKey, int> _stacks = [];
+        private int[] _locationOfFrame = [];
 
         public DictionaryBuilder()
         {
@@ -113,25 +114,31 @@ public static class OtlpWriter
             return index;
         }
 
+        /// <summary>Resets the frame id cache: frame ids belong to the snapshot's own frame table.</summary>
+        public void BeginSnapshot(ProfileSnapshot snapshot)
+        {
+            _locationOfFrame = new int[snapshot.Frames.Length];
+        }
+
+        /// <summary>A new stack for the node: within a snapshot every node is a distinct stack.</summary>
         public int Stack(ProfileSnapshot snapshot, int node)
         {
-            var locations = new List<int>();
+            var stack = new Stack();
             for (var n = node; n != ProfileTree.Root; n = snapshot.Parent[n])
             {
-                locations.Add(Location(snapshot.Frames[snapshot.FrameOf[n]]));
+                var frame = snapshot.FrameOf[n];
+                var location = _locationOfFrame[frame];
+                if (location == 0)
+                {
+                    location = Location(snapshot.Frames[frame]);
+                    _locationOfFrame[frame] = location;
+                }
+
+                stack.LocationIndices.Add(location);
             }
 
-            var key = new StackKey(locations);
-            if (!_stacks.TryGetValue(key, out var index))
-            {
-                index = Dictionary.StackTable.Count;
-                var stack = new Stack();
-                stack.LocationIndices.AddRange(locations);
-                Dictionary.StackTable.Add(stack);
-                _stacks.Add(key, index);
-            }
-
-            return index;
+            Dictionary.StackTable.Add(stack);
+            return Dictionary.StackTable.Count - 1;
         }
 
         private int Location(Frame frame)
@@ -171,18 +178,5 @@ public static class OtlpWriter
 
             return index;
         }
-    }
-
-    private sealed class StackKey(List<int> locations) : IEquatable<StackKey>
-    {
-        private readonly int _hash = locations.Aggregate(17, HashCode.Combine);
-
-        public bool Equals(StackKey? other) => other is not null && locations.SequenceEqual(other.Locations);
-
-        public override bool Equals(object? obj) => Equals(obj as StackKey);
-
-        public override int GetHashCode() => _hash;
-
-        private List<int> Locations => locations;
     }
 }
