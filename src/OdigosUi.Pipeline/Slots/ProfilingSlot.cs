@@ -1,0 +1,71 @@
+using OdigosUi.Profiles.Aggregation;
+using OdigosUi.Profiles.Model;
+
+namespace OdigosUi.Pipeline.Slots;
+
+/// <summary>
+/// The in-memory buffer of one Source while someone looks at it: one aggregated tree per profile type over a
+/// frame table of its own. Guarded by the lock of <see cref="ProfilingSlots"/>.
+/// </summary>
+public sealed class ProfilingSlot
+{
+    private readonly Dictionary<ProfileType, ProfileTree> _trees = [];
+    private AggregationOptions _aggregation;
+
+    internal ProfilingSlot(SourceKey source, DateTimeOffset now, AggregationOptions aggregation)
+    {
+        Source = source;
+        OpenedAt = now;
+        LastViewedAt = now;
+        _aggregation = aggregation;
+    }
+
+    public SourceKey Source { get; }
+
+    public DateTimeOffset OpenedAt { get; }
+
+    public DateTimeOffset LastViewedAt { get; internal set; }
+
+    public FrameTable Frames { get; private set; } = new();
+
+    public long SampleCount { get; private set; }
+
+    /// <summary>Samples not kept because the slot was full with stacks it had never seen.</summary>
+    public long DroppedSamples { get; internal set; }
+
+    /// <summary>Bumped on every change so watchers can tell there is something new.</summary>
+    public long Version { get; private set; }
+
+    public long EstimatedBytes => Frames.EstimatedBytes + _trees.Values.Sum(tree => tree.EstimatedBytes);
+
+    public IReadOnlyCollection<ProfileType> ProfileTypes => _trees.Keys;
+
+    internal ProfileTree? Tree(ProfileType type) => _trees.GetValueOrDefault(type);
+
+    internal ProfileTree GetOrAddTree(ProfileType type)
+    {
+        if (!_trees.TryGetValue(type, out var tree))
+        {
+            tree = new ProfileTree(Frames, type, _aggregation);
+            _trees.Add(type, tree);
+        }
+
+        return tree;
+    }
+
+    internal void Added(int samples)
+    {
+        SampleCount += samples;
+        Version++;
+    }
+
+    internal void Clear(AggregationOptions aggregation)
+    {
+        _aggregation = aggregation;
+        _trees.Clear();
+        Frames = new FrameTable();
+        SampleCount = 0;
+        DroppedSamples = 0;
+        Version++;
+    }
+}
