@@ -25,6 +25,7 @@ public static class OdigosUiHostingExtensions
         builder.WebHost.UseUrls(url);
 
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
 
         // Role-specific hosted workers. The role is null when invalid: nothing role-specific is registered and
@@ -32,6 +33,8 @@ public static class OdigosUiHostingExtensions
         OdigosUiRole? role = OdigosUiRoles.FromConfiguration(builder.Configuration);
         if (role is { } r)
         {
+            builder.AddProfilesPipeline(r);
+
             if (r.RunsNode())
             {
                 // Node workers (profiler, node collector) go here.
@@ -57,6 +60,11 @@ public static class OdigosUiHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
 
         app.MapHealthEndpoints();
+        if (app.Services.GetRequiredService<IOptions<RoleOptions>>().Value is { } roleOptions && OdigosUiRoles.TryParse(roleOptions.Role, out var role))
+        {
+            app.MapProfilesPipeline(role);
+        }
+
         app.MapGet("/", (IOptions<RoleOptions> role) => Results.Content(
             $"""
             <!DOCTYPE html>
