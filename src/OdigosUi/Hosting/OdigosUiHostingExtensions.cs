@@ -27,6 +27,7 @@ public static class OdigosUiHostingExtensions
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
+        builder.AddOdigosUiTelemetry();
 
         // Role-specific hosted workers. The role is null when invalid: nothing role-specific is registered and
         // start-up validation reports the value.
@@ -60,6 +61,7 @@ public static class OdigosUiHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
 
         app.MapHealthEndpoints();
+        app.MapOdigosUiTelemetry();
         if (app.Services.GetRequiredService<IOptions<RoleOptions>>().Value is { } roleOptions && OdigosUiRoles.TryParse(roleOptions.Role, out var role))
         {
             app.MapProfilesPipeline(role);

@@ -101,6 +101,18 @@ public sealed class ProfilingApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_are_served_in_prometheus_format()
+    {
+        await _client.PostAsync("/api/profiling/shop/Deployment/cart", null);
+        using var response = await _client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Matches(@"(?m)^odigos_ui_slots_open{[^}]*} 1$", text);
+        Assert.Contains("# TYPE odigos_ui_slots_bytes", text);
+    }
+
+    [Fact]
     public async Task Profiling_disabled_answers_503_with_the_reason()
     {
         await using var app = OdigosUiHost.Build(["--Ui:Url=http://127.0.0.1:0", "--Profiling:Enabled=false"]);

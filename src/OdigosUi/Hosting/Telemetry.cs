@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+using OdigosUi.Pipeline;
+using OdigosUi.Pipeline.Slots;
+using OpenTelemetry.Metrics;
+
+namespace OdigosUi.Hosting;
+
+/// <summary>Self-observability: the pipeline's meters, runtime and process metrics, scraped at <c>/metrics</c>.</summary>
+internal static class Telemetry
+{
+    public const string MetricsPath = "/metrics";
+    public const string HostMeterName = "OdigosUi.Host";
+
+    public static void AddOdigosUiTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SlotGauges>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(PipelineMetrics.MeterName, HostMeterName)
+            .AddRuntimeInstrumentation()
+            .AddProcessInstrumentation()
+            .AddPrometheusExporter());
+    }
+
+    public static void MapOdigosUiTelemetry(this WebApplication app)
+    {
+        app.Services.GetRequiredService<SlotGauges>();
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+    }
+
+    /// <summary>Observable gauges of the UI buffer, read at scrape time.</summary>
+    private sealed class SlotGauges : IDisposable
+    {
+        private readonly Meter _meter = new(HostMeterName);
+
+        public SlotGauges(IServiceProvider services)
+        {
+            if (services.GetService<ProfilingSlots>() is { } slots)
+            {
+                _meter.CreateObservableGauge("odigos_ui.slots.open", () => slots.List().Count, description: "Open profiling slots");
+                _meter.CreateObservableGauge("odigos_ui.slots.bytes", () => slots.TotalBytes, unit: "By", description: "Estimated bytes held by profiling slots");
+                _meter.CreateObservableCounter("odigos_ui.slots.evicted", () => slots.EvictedCount, description: "Slots evicted to make room");
+                _meter.CreateObservableCounter("odigos_ui.slots.expired", () => slots.ExpiredCount, description: "Slots closed after their idle TTL");
+            }
+        }
+
+        public void Dispose() => _meter.Dispose();
+    }
+}
