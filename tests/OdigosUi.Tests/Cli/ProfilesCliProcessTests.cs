@@ -1,4 +1,7 @@
+using System.IO.Compression;
+using Google.Protobuf;
 using OdigosUi.Tests.Infrastructure;
+using OdigosUi.TestSupport;
 
 namespace OdigosUi.Tests.Cli;
 
@@ -31,6 +34,65 @@ public sealed class ProfilesCliProcessTests
         string line = Assert.Single(Lines(cli.StandardError));
         Assert.StartsWith("odigos-ui: unknown --to value 'bogus'", line, StringComparison.Ordinal);
         Assert.Empty(cli.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Converts_gzip_otlp_to_the_reference_folded_stacks_and_pprof_back()
+    {
+        var request = SyntheticPayloads.Small(21);
+        var directory = Directory.CreateTempSubdirectory("odigos-ui-cli-");
+        try
+        {
+            var input = Path.Combine(directory.FullName, "capture.otlp.gz");
+            using (var file = File.Create(input))
+            using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+            {
+                request.WriteTo(gzip);
+            }
+
+            using (OdigosUiProcess folded = OdigosUiProcess.Start("profiles", "convert", input, "--to", "folded"))
+            {
+                Assert.True(await folded.WaitForExitAsync(Timeout));
+                Assert.Equal(0, folded.ExitCode);
+                Assert.Equal(ReferenceFolded.Compute(request, "samples:count:cpu:nanoseconds"), folded.StandardOutput);
+            }
+
+            var pprof = Path.Combine(directory.FullName, "cpu.pb.gz");
+            using (OdigosUiProcess toPprof = OdigosUiProcess.Start("profiles", "convert", input, "--to", "pprof", "-o", pprof))
+            {
+                Assert.True(await toPprof.WaitForExitAsync(Timeout));
+                Assert.Equal(0, toPprof.ExitCode);
+            }
+
+            using OdigosUiProcess back = OdigosUiProcess.Start("profiles", "convert", pprof, "--to", "folded", "--profile-type", "samples:count:cpu:nanoseconds");
+            Assert.True(await back.WaitForExitAsync(Timeout));
+            Assert.Equal(0, back.ExitCode);
+            Assert.Equal(ReferenceFolded.Compute(request, "samples:count:cpu:nanoseconds"), back.StandardOutput);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_input_exits_1_with_the_reason_on_one_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"odigos-ui-bad-{Guid.NewGuid():N}.pb");
+        await File.WriteAllBytesAsync(path, [0x0a, 0x05, 0xff]);
+        try
+        {
+            using OdigosUiProcess cli = OdigosUiProcess.Start("profiles", "convert", path, "--to", "flamebearer");
+            Assert.True(await cli.WaitForExitAsync(Timeout));
+            Assert.Equal(1, cli.ExitCode);
+            var line = Assert.Single(Lines(cli.StandardError));
+            Assert.StartsWith($"odigos-ui: {path}: ", line, StringComparison.Ordinal);
+            Assert.Empty(cli.StandardOutput);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
