@@ -1,0 +1,167 @@
+using Google.Protobuf;
+using OdigosUi.Pipeline.Exporters;
+using OdigosUi.Profiles.Aggregation;
+using OdigosUi.Profiles.Model;
+using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.Profiles.Otlp.Common;
+using OdigosUi.Profiles.Otlp.Profiles;
+using OdigosUi.Profiles.Validation;
+using OdigosUi.TestSupport;
+using OdigosUi.TestSupport.FakePyroscope;
+using OtlpResource = OdigosUi.Profiles.Otlp.Resource.Resource;
+using OtlpValueType = OdigosUi.Profiles.Otlp.Profiles.ValueType;
+
+namespace OdigosUi.Pipeline.Tests.Exporters;
+
+public class PyroscopeCompatTests
+{
+    /// <summary>
+    /// A valid v1.10 request Pyroscope refuses: empty mapping, link and attribute tables, service.name only in the
+    /// key_strindex / string_value_strindex form, a CPU profile with period 0, and a sample with two values and two timestamps.
+    /// </summary>
+    internal static ExportProfilesServiceRequest Quirky()
+    {
+        var d = new ProfilesDictionary();
+        d.StringTable.AddRange(["", "service.name", "checkout", "samples", "count", "cpu", "nanoseconds", "main", "work"]);
+        d.FunctionTable.Add(new Function());
+        d.FunctionTable.Add(new Function { NameStrindex = 7 });
+        d.FunctionTable.Add(new Function { NameStrindex = 8 });
+        d.LocationTable.Add(new Location());
+        d.LocationTable.Add(new Location { Lines = { new Line { FunctionIndex = 1 } } });
+        d.LocationTable.Add(new Location { Lines = { new Line { FunctionIndex = 2 } } });
+        d.StackTable.Add(new Stack());
+        d.StackTable.Add(new Stack { LocationIndices = { 2, 1 } });
+        var profile = new Profile
+        {
+            SampleType = new OtlpValueType { TypeStrindex = 3, UnitStrindex = 4 },
+            PeriodType = new OtlpValueType { TypeStrindex = 5, UnitStrindex = 6 },
+            Period = 0,
+            TimeUnixNano = SyntheticPayloads.StartUnixNano,
+        };
+        profile.Samples.Add(new Sample { StackIndex = 1, Values = { 3 } });
+        profile.Samples.Add(new Sample { StackIndex = 1, Values = { 1, 2 }, TimestampsUnixNano = { SyntheticPayloads.StartUnixNano + 1, SyntheticPayloads.StartUnixNano + 2 } });
+        profile.Samples.Add(new Sample { StackIndex = 1, TimestampsUnixNano = { SyntheticPayloads.StartUnixNano + 3, SyntheticPayloads.StartUnixNano + 4 } });
+        var resource = new OtlpResource();
+        resource.Attributes.Add(new KeyValue { KeyStrindex = 1, Value = new AnyValue { StringValueStrindex = 2 } });
+        var request = new ExportProfilesServiceRequest { Dictionary = d };
+        request.ResourceProfiles.Add(new ResourceProfiles { Resource = resource, ScopeProfiles = { new ScopeProfiles { Profiles = { profile } } } });
+        return request;
+    }
+
+    [Fact]
+    public void Quirky_request_is_valid_but_refused_as_is_and_accepted_normalized()
+    {
+        var request = Quirky();
+        Assert.True(ProfilesValidator.Validate(request).IsValid);
+        Assert.Equal("dictionary.mapping_table is empty: index 0 must hold the zero value", FakePyroscopeServer.Check(request));
+
+        var normalized = PyroscopeCompat.Normalize(request);
+
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+        var d = normalized.Dictionary;
+        Assert.Equal([new Mapping()], d.MappingTable);
+        Assert.Equal([new Link()], d.LinkTable);
+        Assert.Equal([new KeyValueAndUnit()], d.AttributeTable);
+        Assert.Equal(request.Dictionary.StackTable, d.StackTable);
+        var serviceName = Assert.Single(normalized.ResourceProfiles[0].Resource.Attributes);
+        Assert.Equal("service.name", serviceName.Key);
+        Assert.Equal(0, serviceName.KeyStrindex);
+        Assert.Equal("checkout", serviceName.Value.StringValue);
+        var profile = normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0];
+        Assert.Equal(PyroscopeCompat.DefaultCpuPeriodNanos, profile.Period);
+        Assert.Equal(52_631_578, profile.Period);
+        Assert.Equal(new long[][] { [3], [1], [2], [] }, profile.Samples.Select(s => s.Values.ToArray()));
+        Assert.Equal(8, profile.Samples.Sum(DictionaryView.SampleValue));
+    }
+
+    [Fact]
+    public void Input_is_not_modified_and_unneeded_copies_are_not_made()
+    {
+        var request = Quirky();
+        var before = request.ToByteArray();
+        PyroscopeCompat.Normalize(request);
+        Assert.Equal(before, request.ToByteArray());
+
+        var tidy = SyntheticPayloads.Small(3);
+        var tidyBefore = tidy.ToByteArray();
+        var normalized = PyroscopeCompat.Normalize(tidy);
+        Assert.Same(tidy.Dictionary, normalized.Dictionary);
+        Assert.Same(tidy.ResourceProfiles[0].ScopeProfiles[0].Profiles[0], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0]);
+        Assert.Equal(tidyBefore, tidy.ToByteArray());
+        Assert.Equal(tidy, normalized);
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+
+    [Theory]
+    [InlineData("k8s.namespace.name=shop;k8s.deployment.name=cart", "cart")]
+    [InlineData("k8s.namespace.name=shop;odigos.workload.kind=StatefulSet;odigos.workload.name=db", "db")]
+    [InlineData("process.executable.name=dotnet", "dotnet")]
+    [InlineData("service.name=", "unknown_service")]
+    [InlineData("", "unknown_service")]
+    public void Missing_service_name_comes_from_the_source_key(string attributes, string expected)
+    {
+        var b = new OtlpRequestBuilder();
+        var pairs = attributes.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        OtlpRequestBuilder.AddSample(b.Profile(pairs), b.StackOf("work", "main"), 5);
+
+        var normalized = PyroscopeCompat.Normalize(b.Request);
+
+        var names = normalized.ResourceProfiles[0].Resource.Attributes.Where(a => a.Key == "service.name").Select(a => a.Value.StringValue);
+        Assert.Equal([expected], names);
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+
+    [Fact]
+    public void Cpu_nanoseconds_samples_become_sample_counts()
+    {
+        var b = new OtlpRequestBuilder();
+        var profile = b.Profile(new Dictionary<string, string> { ["service.name"] = "api" }, sampleType: "cpu", sampleUnit: "nanoseconds", period: 10_000_000);
+        OtlpRequestBuilder.AddSample(profile, b.StackOf("a"), 25_000_000);
+        OtlpRequestBuilder.AddSample(profile, b.StackOf("b"), 1_000);
+        Assert.Contains("CPU profile of type cpu:nanoseconds:cpu:nanoseconds", FakePyroscopeServer.Check(b.Request));
+
+        var normalized = PyroscopeCompat.Normalize(b.Request);
+
+        var type = new DictionaryView(normalized.Dictionary).ProfileType(normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0]);
+        Assert.Equal(ProfileType.Cpu, type);
+        Assert.Equal([3L, 1L], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples.Select(s => s.Values[0]));
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+
+    [Fact]
+    public void Several_values_without_timestamps_keep_the_first()
+    {
+        var b = new OtlpRequestBuilder();
+        var profile = b.Profile(new Dictionary<string, string> { ["service.name"] = "api" });
+        profile.Samples.Add(new Sample { StackIndex = b.StackOf("a"), Values = { 4, 9 } });
+
+        var normalized = PyroscopeCompat.Normalize(b.Request);
+
+        Assert.Equal([4L], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples[0].Values);
+    }
+
+    [Fact]
+    public void Invalid_profiles_of_a_batch_are_left_out()
+    {
+        var b = new OtlpRequestBuilder();
+        OtlpRequestBuilder.AddSample(b.Profile(new Dictionary<string, string> { ["service.name"] = "good" }), b.StackOf("a"), 1);
+        OtlpRequestBuilder.AddSample(b.Profile(new Dictionary<string, string> { ["service.name"] = "bad" }), 999, 1);
+        var batch = ProfileBatch.Create(b.Request);
+        Assert.Equal(1, batch.Validation.InvalidProfileCount);
+
+        var normalized = PyroscopeCompat.Normalize(batch);
+
+        Assert.Equal(["good"], normalized.ResourceProfiles.Select(r => r.Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue));
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+
+    [Fact]
+    public void Large_payload_normalizes_unchanged()
+    {
+        var large = SyntheticPayloads.Large();
+        var normalized = PyroscopeCompat.Normalize(large);
+
+        Assert.Equal(large, normalized);
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+}
