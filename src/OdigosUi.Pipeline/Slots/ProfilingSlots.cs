@@ -149,6 +149,15 @@ public sealed class ProfilingSlots : IProfilesConsumer
         }
     }
 
+    /// <summary>Time bucket entries held by a slot (all profile types), for memory accounting.</summary>
+    public long BucketEntries(SourceKey source)
+    {
+        lock (_lock)
+        {
+            return _slots.TryGetValue(source, out var slot) ? slot.ProfileTypes.Sum(t => slot.Tree(t)!.Buckets.Sum(b => (long)b.Count)) : 0;
+        }
+    }
+
     public SlotInfo? Get(SourceKey source)
     {
         lock (_lock)

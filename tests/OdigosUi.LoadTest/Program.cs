@@ -1,0 +1,29 @@
+using OdigosUi.LoadTest;
+
+// dotnet run -c Release --project tests/OdigosUi.LoadTest -- <scenario> [options]; results are Markdown for docs/benchmarks.md.
+var scenario = args.FirstOrDefault() ?? "help";
+switch (scenario)
+{
+    case "ingest":
+        await IngestScenario.RunAsync([1, 8, 32], TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 15));
+        return 0;
+    case "latency":
+        await LatencyScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200);
+        return 0;
+    case "slot-memory":
+        foreach (var reports in new[] { 60, 300, 1800 })
+        {
+            SlotMemoryScenario.Run(reports, samplesPerReport: 200, uniqueStacks: 3000);
+            Console.WriteLine();
+        }
+
+        return 0;
+    case "all":
+        SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
+        await LatencyScenario.RunAsync(200);
+        await IngestScenario.RunAsync([1, 8, 32], TimeSpan.FromSeconds(15));
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | all");
+        return 2;
+}
