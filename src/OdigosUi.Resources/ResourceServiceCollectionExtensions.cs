@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OdigosUi.Resources.Catalog;
+using OdigosUi.Resources.Destinations;
+using OdigosUi.Resources.Sources;
+using OdigosUi.Resources.Stores;
+
+namespace OdigosUi.Resources;
+
+public static class ResourceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the resource layer: <see cref="ResourceOptions"/> (from <c>Storage:DataDir</c>, <c>Kubernetes:Namespace</c>),
+    /// <see cref="IResourceStore"/> (the embedded store; a cluster store comes later), <see cref="DestinationCatalog"/>,
+    /// <see cref="DestinationService"/>, <see cref="SourceService"/> and <see cref="SourceRegistry"/> (run as a hosted
+    /// service). Registrations already present win (TryAdd), so a test can put its own store first.
+    /// </summary>
+    public static IServiceCollection AddOdigosResources(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<ResourceOptions>()
+            .Configure(options =>
+            {
+                options.DataDir = ResourceOptions.ResolveDataDir(configuration[ResourceOptions.DataDirKey]);
+                if (configuration[ResourceOptions.NamespaceKey] is { Length: > 0 } ns)
+                {
+                    options.Namespace = ns.Trim();
+                }
+            })
+            .Validate(o => ResourceNames.IsValidNamespace(o.Namespace), $"{ResourceOptions.NamespaceKey} must be a namespace name (lower-case letters, digits and '-', at most 63 characters).")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IResourceStore>(sp =>
+        {
+            string mode = configuration[ResourceOptions.ModeKey]?.Trim().ToLowerInvariant() ?? "auto";
+            if (mode == "cluster")
+            {
+                throw new InvalidOperationException($"{ResourceOptions.ModeKey}=cluster is not supported yet; use embedded (or auto).");
+            }
+
+            var options = sp.GetRequiredService<IOptions<ResourceOptions>>().Value;
+            var logger = sp.GetRequiredService<ILogger<EmbeddedResourceStore>>();
+            if (options.DataDir is null)
+            {
+                logger.LogWarning("Resources are kept in memory only (no {Key}): Destinations and Sources are lost at exit", ResourceOptions.DataDirKey);
+            }
+
+            return new EmbeddedResourceStore(options.DataDir, logger, sp.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton(_ => DestinationCatalog.LoadEmbedded());
+        services.TryAddSingleton<DestinationService>();
+        services.TryAddSingleton<SourceService>();
+        services.TryAddSingleton<SourceRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SourceRegistryHostedService>());
+        return services;
+    }
+}
