@@ -308,7 +308,17 @@ public sealed class ProfilesIngestService : IDisposable
             return new IngestResult(IngestStatus.Accepted, 0, 0, 0, null);
         }
 
-        var batch = ProfileBatch.Create(request, validation);
+        ProfileBatch batch;
+        try
+        {
+            batch = ProfileBatch.Create(request, validation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            _logger.LogWarning(e, "Preparing a validated OTLP profiles request failed with an unexpected exception.");
+            return InvalidResult($"the request could not be read: {e.Message}", total);
+        }
+
         long samples = 0;
         foreach (var profile in batch.Profiles)
         {

@@ -258,3 +258,50 @@ public sealed class ProfilesIngestServiceTests : IDisposable
         public override bool CanSeek => false;
     }
 }
+
+/// <summary>Damaged payloads never make the ingest path throw: every outcome is a result, never a server error.</summary>
+public sealed class ProfilesIngestFuzzTests
+{
+    private static readonly IngestStatus[] Allowed = [IngestStatus.Accepted, IngestStatus.PartiallyAccepted, IngestStatus.Invalid, IngestStatus.TooLarge];
+
+    [Theory]
+    [InlineData(IngestEncoding.Protobuf, false)]
+    [InlineData(IngestEncoding.Protobuf, true)]
+    [InlineData(IngestEncoding.Json, false)]
+    public async Task Mutated_payloads_are_results_not_exceptions(IngestEncoding encoding, bool gzip)
+    {
+        var consumer = new RecordingConsumer();
+        using var service = new ProfilesIngestService(consumer, new IngestOptions { MaxRequestBytes = 4 << 20 });
+        var request = SyntheticPayloads.Small(5);
+        var original = encoding == IngestEncoding.Json ? Encoding.UTF8.GetBytes(OtlpJsonReader.Write(request)) : request.ToByteArray();
+        var random = new Random(1234);
+        var seen = new HashSet<IngestStatus>();
+
+        var iterations = encoding == IngestEncoding.Json ? 150 : 600;
+        for (var i = 0; i < iterations; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            var flips = 1 + random.Next(4);
+            for (var f = 0; f < flips; f++)
+            {
+                var at = random.Next(bytes.Length);
+                bytes[at] = encoding == IngestEncoding.Json
+                    ? (byte)"0123456789-\"{}[],:.eE tfnul"[random.Next(27)]
+                    : (byte)random.Next(256);
+            }
+
+            if (random.Next(10) == 0)
+            {
+                bytes = bytes[..random.Next(bytes.Length)];
+            }
+
+            var body = gzip ? ReceiverTestHost.Gzip(bytes) : bytes;
+            var result = await service.IngestAsync(body, encoding, gzip, CancellationToken.None);
+            Assert.Contains(result.Status, Allowed);
+            Assert.DoesNotContain('\n', result.ErrorMessage ?? "");
+            seen.Add(result.Status);
+        }
+
+        Assert.Contains(IngestStatus.Invalid, seen);
+    }
+}
