@@ -11,7 +11,7 @@ namespace OdigosUi.Pipeline.Exporters;
 /// </summary>
 public sealed class ExporterMetrics : IDisposable
 {
-    public const string MeterName = "OdigosUi.Pipeline";
+    public const string MeterName = PipelineMetrics.MeterName;
     public const string SentRequestsName = "odigos_ui.exporter.sent_requests";
     public const string SentBytesName = "odigos_ui.exporter.sent_bytes";
     public const string RetriedRequestsName = "odigos_ui.exporter.retried_requests";

@@ -146,6 +146,8 @@ public abstract class HttpProfilesExporter : DestinationExporter
     {
         if (response.Content.Headers.ContentType?.MediaType != ProtobufContentType)
         {
+            // Read what a backend may say on success (Pyroscope: nothing) so the connection can be reused.
+            await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             return null;
         }
 

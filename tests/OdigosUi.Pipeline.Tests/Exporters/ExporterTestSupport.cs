@@ -14,7 +14,7 @@ internal static class ExporterTestSupport
         TimeSpan? timeout = null) => new()
     {
         QueueMaxBytes = queueMaxBytes,
-        Timeout = timeout ?? TimeSpan.FromSeconds(2),
+        Timeout = timeout ?? TimeSpan.FromSeconds(10),
         ShutdownFlushTimeout = TimeSpan.FromMilliseconds(500),
         Retry = new RetryOptions
         {
@@ -54,7 +54,7 @@ internal static class ExporterTestSupport
 
     public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

@@ -139,7 +139,7 @@ public sealed class PyroscopeExporterTests : IAsyncLifetime
         var started = DateTime.UtcNow;
 
         exporter.Enqueue(Small());
-        await _pyroscope.WaitForAcceptedAsync(1, TimeSpan.FromSeconds(4));
+        await _pyroscope.WaitForAcceptedAsync(1, TimeSpan.FromSeconds(8));
 
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(950), "Retry-After: 1 was not honored");
         await EventuallyAsync(() => exporter.Status.RetriedRequests == 1, "retry counted");
@@ -209,7 +209,7 @@ public sealed class PyroscopeExporterTests : IAsyncLifetime
         await using var exporter = Exporter(Fast(maxElapsed: TimeSpan.FromMilliseconds(300), initial: TimeSpan.FromMilliseconds(10)));
 
         exporter.Enqueue(Small());
-        await EventuallyAsync(() => exporter.Status.DroppedRequests == 1, "give-up", TimeSpan.FromSeconds(3));
+        await EventuallyAsync(() => exporter.Status.DroppedRequests == 1, "give-up", TimeSpan.FromSeconds(8));
 
         var status = exporter.Status;
         Assert.True(_pyroscope.RequestCount > 2);

@@ -444,7 +444,7 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout, Func<string> what)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
