@@ -49,6 +49,26 @@ internal sealed class PooledBuffer : IDisposable
     {
         while (true)
         {
+            if (Length == _array.Length)
+            {
+                // Full, typically because the declared length was exact: see whether anything follows before
+                // growing (and copying) the buffer for it.
+                var probe = new byte[1];
+                if (await source.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    return true;
+                }
+
+                GetFreeSpace(limit);
+                _array[Length++] = probe[0];
+                if (Length > limit)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
             var space = GetFreeSpace(limit);
             if (space.Length > limit + 1 - Length)
             {

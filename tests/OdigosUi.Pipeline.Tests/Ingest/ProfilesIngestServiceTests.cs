@@ -305,3 +305,34 @@ public sealed class ProfilesIngestFuzzTests
         Assert.Contains(IngestStatus.Invalid, seen);
     }
 }
+
+public sealed class PooledBufferTests
+{
+    [Theory]
+    [InlineData(0, 100)]
+    [InlineData(1024, 4096)]
+    [InlineData(4096, 4096)]
+    [InlineData(5000, 100_000)]
+    public async Task Reads_a_stream_of_any_length_up_to_the_limit(int length, int limit)
+    {
+        var bytes = Enumerable.Range(0, length).Select(i => (byte)i).ToArray();
+        using var buffer = new PooledBuffer(length);
+
+        Assert.True(await buffer.ReadToEndAsync(new MemoryStream(bytes), limit, CancellationToken.None));
+        Assert.Equal(bytes, buffer.Memory.ToArray());
+    }
+
+    [Theory]
+    [InlineData(4096, 4095)]
+    [InlineData(1024, 1023)]
+    [InlineData(100_000, 5000)]
+    public async Task Stops_one_byte_past_the_limit(int length, int limit)
+    {
+        var stream = new MemoryStream(new byte[length]);
+        using var buffer = new PooledBuffer(limit);
+
+        Assert.False(await buffer.ReadToEndAsync(stream, limit, CancellationToken.None));
+        Assert.Equal(limit + 1, buffer.Length);
+        Assert.Equal(limit + 1, stream.Position);
+    }
+}
