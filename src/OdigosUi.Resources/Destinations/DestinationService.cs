@@ -365,7 +365,11 @@ public sealed class DestinationService
     /// <see cref="DestinationConditions.ErrConfigDestination"/>, message the error). Writes nothing when the condition is
     /// already so. False when the Destination does not exist.
     /// </summary>
-    public async Task<bool> SetConfiguredConditionAsync(string id, bool ok, string reason, string message, CancellationToken cancellationToken = default)
+    public Task<bool> SetConfiguredConditionAsync(string id, bool ok, string reason, string message, CancellationToken cancellationToken = default) =>
+        SetConditionAsync(id, DestinationConditions.Configured, ok, reason, message, cancellationToken);
+
+    /// <summary>Sets condition <paramref name="type"/> of a Destination's status; writes nothing when it is already so.</summary>
+    public async Task<bool> SetConditionAsync(string id, string type, bool ok, string reason, string message, CancellationToken cancellationToken = default)
     {
         if (message.Length > MaxConditionMessage)
         {
@@ -383,7 +387,7 @@ public sealed class DestinationService
             string status = ok ? ConditionStatus.True : ConditionStatus.False;
             long? generation = destination.Metadata.Generation;
             var conditions = (destination.Status ??= new DestinationStatus()).Conditions ??= [];
-            var existing = conditions.FirstOrDefault(c => c.Type == DestinationConditions.Configured);
+            var existing = conditions.FirstOrDefault(c => c.Type == type);
             if (existing is not null && existing.Status == status && existing.Reason == reason && existing.Message == message && existing.ObservedGeneration == generation)
             {
                 return true;
@@ -391,7 +395,7 @@ public sealed class DestinationService
 
             var condition = new Condition
             {
-                Type = DestinationConditions.Configured,
+                Type = type,
                 Status = status,
                 Reason = reason,
                 Message = message,

@@ -131,4 +131,13 @@ public static class DestinationConditions
 
     /// <summary>Reason with status False: the Destination could not be turned into an exporter (message says why).</summary>
     public const string ErrConfigDestination = "ErrConfigDestination";
+
+    /// <summary>Whether the last export attempt to the Destination succeeded (OdigosUi's own condition).</summary>
+    public const string Exporting = "Exporting";
+
+    /// <summary>Reason with <see cref="Exporting"/> True.</summary>
+    public const string ExportSucceeded = "ExportSucceeded";
+
+    /// <summary>Reason with <see cref="Exporting"/> False: the message holds the last error.</summary>
+    public const string ExportFailed = "ExportFailed";
 }

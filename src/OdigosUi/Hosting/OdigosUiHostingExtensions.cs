@@ -20,9 +20,9 @@ public static class OdigosUiHostingExtensions
         services.AddOptions<UiOptions>().Bind(builder.Configuration.GetSection(UiOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UiOptions>, UiOptionsValidator>();
 
-        // Kestrel listens on Ui:Url. An invalid value fails options validation, which runs before Kestrel starts.
+        // Kestrel listens on Ui:Url and the OTLP receiver URLs (PipelineRegistration). An invalid value fails options
+        // validation, which runs before Kestrel starts.
         string url = builder.Configuration[UiOptions.UrlKey] is { Length: > 0 } configured ? configured : UiOptions.DefaultUrl;
-        builder.WebHost.UseUrls(url);
 
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton(TimeProvider.System);
@@ -34,7 +34,7 @@ public static class OdigosUiHostingExtensions
         OdigosUiRole? role = OdigosUiRoles.FromConfiguration(builder.Configuration);
         if (role is { } r)
         {
-            builder.AddProfilesPipeline(r);
+            builder.AddProfilesPipeline(r, [url]);
 
             if (r.RunsNode())
             {
@@ -62,7 +62,7 @@ public static class OdigosUiHostingExtensions
 
         app.MapHealthEndpoints();
         app.MapOdigosUiTelemetry();
-        if (app.Services.GetRequiredService<IOptions<RoleOptions>>().Value is { } roleOptions && OdigosUiRoles.TryParse(roleOptions.Role, out var role))
+        if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } role)
         {
             app.MapProfilesPipeline(role);
         }

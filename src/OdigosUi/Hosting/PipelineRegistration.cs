@@ -2,21 +2,33 @@ using Microsoft.Extensions.Options;
 using OdigosUi.Api;
 using OdigosUi.Pipeline;
 using OdigosUi.Pipeline.Collector;
+using OdigosUi.Pipeline.Exporters;
 using OdigosUi.Pipeline.Gateway;
+using OdigosUi.Pipeline.Receivers;
 using OdigosUi.Pipeline.Slots;
+using OdigosUi.Profiles.Model;
+using OdigosUi.Resources;
+using OdigosUi.Resources.Api;
+using OdigosUi.Resources.Sources;
 using OdigosUi.Workers;
 
 namespace OdigosUi.Hosting;
 
-/// <summary>Registers the profiles pipeline of a role: node collector, gateway fan-out, UI buffer.</summary>
+/// <summary>
+/// Wires the profiles pipeline of a role. Every role receives OTLP; what it does with a batch differs:
+/// <c>all</c>: node collector → gateway (UI buffer + exporters); <c>node</c>: node collector → gateway over OTLP/gRPC;
+/// <c>gateway</c>: exporters (+ the UI over OTLP/gRPC when <c>Gateway:UiUrl</c> is set); <c>ui</c>: the UI buffer.
+/// </summary>
 internal static class PipelineRegistration
 {
-    public static void AddProfilesPipeline(this WebApplicationBuilder builder, OdigosUiRole role)
+    public static void AddProfilesPipeline(this WebApplicationBuilder builder, OdigosUiRole role, IReadOnlyList<string> uiUrls)
     {
         var services = builder.Services;
+        var forwarding = ForwardingOptions.From(builder.Configuration);
         services.AddOptions<ProfilingOptions>().Bind(builder.Configuration.GetSection(ProfilingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SlotOptions>().Bind(builder.Configuration.GetSection(SlotOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WorkloadDirectory>();
+        services.AddOdigosResources(builder.Configuration);
 
         if (role.RunsUi())
         {
@@ -26,37 +38,68 @@ internal static class PipelineRegistration
 
         if (role.RunsGateway())
         {
-            services.AddSingleton(sp => new GatewayPipeline(GatewayConsumers(sp, role)));
+            services.AddSingleton(sp => new ExporterFleet(
+                new ExporterOptions(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            services.AddHostedService<DestinationsWorker>();
+            if (role == OdigosUiRole.Gateway && forwarding.UiUrl is { } uiUrl)
+            {
+                services.AddSingleton(sp => new UiForwarder(new OtlpForwarder("ui", uiUrl, time: sp.GetRequiredService<TimeProvider>())));
+            }
+
+            services.AddSingleton(sp => new GatewayPipeline(GatewayConsumers(sp)));
         }
 
         if (role.RunsNode())
         {
+            if (role == OdigosUiRole.Node)
+            {
+                services.AddSingleton(sp => new GatewayForwarder(new OtlpForwarder("gateway", forwarding.GatewayUrl, time: sp.GetRequiredService<TimeProvider>())));
+            }
+
             services.AddSingleton<ISourceFilter>(sp => new AnySourceFilter(NodeFilters(sp)));
             services.AddSingleton(sp => new NodeCollector(
                 sp.GetRequiredService<ISourceFilter>(),
-                sp.GetRequiredService<GatewayPipeline>(),
+                role == OdigosUiRole.Node ? sp.GetRequiredService<GatewayForwarder>().Forwarder : sp.GetRequiredService<GatewayPipeline>(),
                 sp.GetRequiredService<WorkloadDirectory>()));
         }
+
+        builder.ConfigureOtlpReceivers(uiUrls, sp => role switch
+        {
+            OdigosUiRole.Gateway => sp.GetRequiredService<GatewayPipeline>(),
+            OdigosUiRole.Ui => sp.GetRequiredService<ProfilingSlots>(),
+            _ => sp.GetRequiredService<NodeCollector>(),
+        });
     }
 
     public static void MapProfilesPipeline(this WebApplication app, OdigosUiRole role)
     {
+        app.MapOtlpReceivers();
+        app.MapResourceApi();
+        app.MapSourcesList();
         if (role.RunsUi())
         {
             app.MapProfilingApi();
         }
     }
 
-    private static IEnumerable<IProfilesConsumer> GatewayConsumers(IServiceProvider services, OdigosUiRole role)
+    private static IEnumerable<IProfilesConsumer> GatewayConsumers(IServiceProvider services)
     {
-        if (role.RunsUi())
+        if (services.GetService<ProfilingSlots>() is { } slots)
         {
-            yield return services.GetRequiredService<ProfilingSlots>();
+            yield return slots;
         }
+
+        if (services.GetService<UiForwarder>() is { } ui)
+        {
+            yield return ui.Forwarder;
+        }
+
+        yield return services.GetRequiredService<ExporterFleet>();
     }
 
     private static IEnumerable<ISourceFilter> NodeFilters(IServiceProvider services)
     {
+        yield return new SourceResourceFilter(services.GetRequiredService<SourceRegistry>());
         if (services.GetService<ProfilingSlots>() is { } slots)
         {
             // In one process, looking at a workload's flame graph is consent to collect it while the slot is open.
@@ -64,8 +107,23 @@ internal static class PipelineRegistration
         }
     }
 
+    private sealed record GatewayForwarder(OtlpForwarder Forwarder) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Forwarder.DisposeAsync();
+    }
+
+    private sealed record UiForwarder(OtlpForwarder Forwarder) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Forwarder.DisposeAsync();
+    }
+
+    private sealed class SourceResourceFilter(SourceRegistry registry) : ISourceFilter
+    {
+        public bool IsEnabled(SourceKey source) => registry.IsEnabled(source.Namespace, source.Kind, source.Name);
+    }
+
     private sealed class OpenSlotFilter(ProfilingSlots slots) : ISourceFilter
     {
-        public bool IsEnabled(Profiles.Model.SourceKey source) => slots.IsOpen(source);
+        public bool IsEnabled(SourceKey source) => slots.IsOpen(source);
     }
 }

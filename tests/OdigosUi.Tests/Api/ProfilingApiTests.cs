@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OdigosUi.Hosting;
 using OdigosUi.Pipeline.Collector;
+using OdigosUi.Pipeline.Receivers;
+using OdigosUi.Tests.Infrastructure;
 using OdigosUi.Profiles.Aggregation;
 using OdigosUi.TestSupport;
 
@@ -17,9 +19,9 @@ public sealed class ProfilingApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = OdigosUiHost.Build(["--Ui:Url=http://127.0.0.1:0", "--Storage:DataDir=", "--Profiling:Ui:MaxSlots=4"]);
+        _app = OdigosUiHost.Build(TestArgs.With("--Ui:Url=http://127.0.0.1:0", "--Profiling:Ui:MaxSlots=4"));
         await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri(_app.Urls.Single()), Timeout = TimeSpan.FromSeconds(10) };
+        _client = new HttpClient { BaseAddress = _app.Services.GetRequiredService<ReceiverEndpointAddresses>().Ui.Single(), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public async Task DisposeAsync()
@@ -115,9 +117,9 @@ public sealed class ProfilingApiTests : IAsyncLifetime
     [Fact]
     public async Task Profiling_disabled_answers_503_with_the_reason()
     {
-        await using var app = OdigosUiHost.Build(["--Ui:Url=http://127.0.0.1:0", "--Profiling:Enabled=false"]);
+        await using var app = OdigosUiHost.Build(TestArgs.With("--Ui:Url=http://127.0.0.1:0", "--Profiling:Enabled=false"));
         await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        using var client = new HttpClient { BaseAddress = app.Services.GetRequiredService<ReceiverEndpointAddresses>().Ui.Single() };
         using var response = await client.PostAsync("/api/profiling/a/Deployment/b", null);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("Profiling:Enabled=false", await response.Content.ReadAsStringAsync());

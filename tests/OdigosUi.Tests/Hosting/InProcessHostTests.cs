@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OdigosUi.Hosting;
+using OdigosUi.Pipeline.Receivers;
+using OdigosUi.Tests.Infrastructure;
 
 namespace OdigosUi.Tests.Hosting;
 
@@ -12,11 +14,11 @@ public sealed class InProcessHostTests
     [Fact]
     public async Task Serves_health_readiness_and_root_on_a_real_port()
     {
-        await using WebApplication app = OdigosUiHost.Build(["--Ui:Url=http://127.0.0.1:0"]);
+        await using WebApplication app = OdigosUiHost.Build(TestArgs.With("--Ui:Url=http://127.0.0.1:0"));
         await app.StartAsync();
         try
         {
-            string address = Assert.Single(app.Urls);
+            string address = Assert.Single(app.Services.GetRequiredService<ReceiverEndpointAddresses>().Ui).ToString().TrimEnd('/');
             Assert.StartsWith("http://127.0.0.1:", address, StringComparison.Ordinal);
             using HttpClient client = new() { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(10) };
 

@@ -16,7 +16,7 @@ public sealed class ProcessHostTests
     public async Task Serves_health_then_stops_cleanly_on_signal(int signal)
     {
         int port = FreePort.Next();
-        using OdigosUiProcess app = OdigosUiProcess.Start($"--Ui:Url=http://127.0.0.1:{port}");
+        using OdigosUiProcess app = OdigosUiProcess.Start(TestArgs.With($"--Ui:Url=http://127.0.0.1:{port}"));
         using HttpClient client = new() { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
 
         await WaitUntilHealthyAsync(app, client);
@@ -37,7 +37,7 @@ public sealed class ProcessHostTests
     [Fact]
     public async Task Invalid_role_exits_non_zero_naming_the_allowed_values()
     {
-        using OdigosUiProcess app = OdigosUiProcess.Start("--Role=bogus", $"--Ui:Url=http://127.0.0.1:{FreePort.Next()}");
+        using OdigosUiProcess app = OdigosUiProcess.Start(TestArgs.With("--Role=bogus", $"--Ui:Url=http://127.0.0.1:{FreePort.Next()}"));
 
         Assert.True(await app.WaitForExitAsync(StartTimeout), "odigos-ui with an invalid role did not exit");
 
