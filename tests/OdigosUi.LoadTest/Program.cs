@@ -18,12 +18,16 @@ switch (scenario)
         }
 
         return 0;
+    case "outage":
+        await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
+        return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
         await LatencyScenario.RunAsync(200);
         await IngestScenario.RunAsync([1, 8, 32], TimeSpan.FromSeconds(15));
+        await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] | all");
         return 2;
 }
