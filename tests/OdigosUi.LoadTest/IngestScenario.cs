@@ -31,12 +31,12 @@ public static class IngestScenario
 
         Console.WriteLine($"## OTLP/HTTP ingest: SyntheticPayloads.Large() ({body.Length:N0} B protobuf, {gzipped.Length:N0} B gzip, 400,000 samples, 20 Sources with open slots), {duration.TotalSeconds:F0} s per row");
         Console.WriteLine();
-        Console.WriteLine("| senders | requests/s | samples/s | MB/s (protobuf) | errors | app CPU (cores) | app RSS end / peak (MiB) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| senders | accepted requests/s | samples/s | MB/s (protobuf) | 429 (back-pressure) | other errors | app CPU (cores) | app RSS end / peak (MiB) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var senders in concurrencies)
         {
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders }) { BaseAddress = app.OtlpHttp, Timeout = TimeSpan.FromSeconds(60) };
-            long ok = 0, errors = 0;
+            long ok = 0, throttled = 0, errors = 0;
             var cpuBefore = app.CpuTime();
             var clock = Stopwatch.StartNew();
             var deadline = clock.Elapsed + duration;
@@ -52,6 +52,10 @@ public static class IngestScenario
                     {
                         Interlocked.Increment(ref ok);
                     }
+                    else if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+                    {
+                        Interlocked.Increment(ref throttled);
+                    }
                     else
                     {
                         Interlocked.Increment(ref errors);
@@ -61,7 +65,7 @@ public static class IngestScenario
             var seconds = clock.Elapsed.TotalSeconds;
             var cores = (app.CpuTime() - cpuBefore).TotalSeconds / seconds;
             var (rss, peak) = app.Memory();
-            Console.WriteLine($"| {senders} | {ok / seconds:N1} | {ok * samplesPerRequest / seconds:N0} | {ok * body.Length / seconds / 1e6:N1} | {errors} | {cores:F2} | {rss / 1048576.0:N0} / {peak / 1048576.0:N0} |");
+            Console.WriteLine($"| {senders} | {ok / seconds:N1} | {ok * samplesPerRequest / seconds:N0} | {ok * body.Length / seconds / 1e6:N1} | {throttled} | {errors} | {cores:F2} | {rss / 1048576.0:N0} / {peak / 1048576.0:N0} |");
         }
     }
 

@@ -12,12 +12,14 @@ namespace OdigosUi.LoadTest;
 /// </summary>
 public static class OutageScenario
 {
-    public static async Task RunAsync(TimeSpan before, TimeSpan outage, TimeSpan after, int reportsPerSecond)
+    public static async Task RunAsync(TimeSpan before, TimeSpan outage, TimeSpan after, int reportsPerSecond, long? queueMaxBytes = null)
     {
         var population = new StackPopulation(3000, seed: 8);
         var random = new Random(4);
         await using var pyroscope = await FakePyroscopeServer.StartAsync();
-        await using var app = await AppProcess.StartAsync();
+        await using var app = queueMaxBytes is { } bound
+            ? await AppProcess.StartAsync($"--Profiling:Exporter:QueueMaxBytes={bound}")
+            : await AppProcess.StartAsync();
         using var ui = new HttpClient { BaseAddress = app.Ui };
         using var otlp = new HttpClient { BaseAddress = app.OtlpHttp };
         (await ui.PutAsync("/api/sources/local/Process/checkout", null)).EnsureSuccessStatusCode();
@@ -79,7 +81,7 @@ public static class OutageScenario
         }
 
         var received = pyroscope.TotalSampleValue;
-        Console.WriteLine($"## Export through an outage: {reportsPerSecond} reports/s of 200 samples, destination down {outage.TotalSeconds:F0} s after {before.TotalSeconds:F0} s, then back for {after.TotalSeconds:F0} s");
+        Console.WriteLine($"## Export through an outage: {reportsPerSecond} reports/s of 200 samples, destination down {outage.TotalSeconds:F0} s after {before.TotalSeconds:F0} s, then back for {after.TotalSeconds:F0} s; exporter queue bound {(queueMaxBytes ?? 64L << 20) / 1048576.0:N0} MiB");
         Console.WriteLine();
         Console.WriteLine("| sent reports | sent samples | sent MB (protobuf) | received samples | lost | drained after the outage in | accepted requests | rejected |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -19,7 +19,8 @@ switch (scenario)
 
         return 0;
     case "outage":
-        await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
+        await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 60), TimeSpan.FromSeconds(20), reportsPerSecond: 10,
+            queueMaxBytes: args.Length > 2 ? long.Parse(args[2]) : null);
         return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
@@ -28,6 +29,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | all");
         return 2;
 }

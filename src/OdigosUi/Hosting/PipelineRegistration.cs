@@ -27,6 +27,7 @@ internal static class PipelineRegistration
         var forwarding = ForwardingOptions.From(builder.Configuration);
         services.AddOptions<ProfilingOptions>().Bind(builder.Configuration.GetSection(ProfilingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SlotOptions>().Bind(builder.Configuration.GetSection(SlotOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExporterSettings>().Bind(builder.Configuration.GetSection(ExporterSettings.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WorkloadDirectory>();
         services.AddOdigosResources(builder.Configuration);
 
@@ -39,7 +40,7 @@ internal static class PipelineRegistration
         if (role.RunsGateway())
         {
             services.AddSingleton(sp => new ExporterFleet(
-                new ExporterOptions(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+                sp.GetRequiredService<IOptions<ExporterSettings>>().Value.ToOptions(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
             services.AddHostedService<DestinationsWorker>();
             if (role == OdigosUiRole.Gateway && forwarding.UiUrl is { } uiUrl)
             {
