@@ -15,19 +15,12 @@ public sealed class OtlpRequestBuilder
 
     public OtlpRequestBuilder()
     {
-        Dictionary.MappingTable.Add(new Mapping());
-        Dictionary.LocationTable.Add(new Location());
-        Dictionary.FunctionTable.Add(new Function());
-        Dictionary.LinkTable.Add(new Link());
-        Dictionary.StringTable.Add("");
-        Dictionary.AttributeTable.Add(new KeyValueAndUnit());
-        Dictionary.StackTable.Add(new Stack());
         Request.Dictionary = Dictionary;
     }
 
     public ExportProfilesServiceRequest Request { get; } = new();
 
-    public ProfilesDictionary Dictionary { get; } = new();
+    public ProfilesDictionary Dictionary { get; } = OdigosUi.Profiles.Model.ProfilesDictionaries.WithZeroValues();
 
     public int String(string value)
     {

@@ -96,50 +96,9 @@ public static class PyroscopeCompat
     public static bool HasProfiles(ExportProfilesServiceRequest request) =>
         request.ResourceProfiles.Any(r => r.ScopeProfiles.Any(s => s.Profiles.Count > 0));
 
-    private static ProfilesDictionary ZeroDictionary()
-    {
-        var dictionary = new ProfilesDictionary();
-        AddZeros(dictionary);
-        return dictionary;
-    }
+    private static ProfilesDictionary ZeroDictionary() => ProfilesDictionaries.WithZeroValues();
 
-    private static void AddZeros(ProfilesDictionary d)
-    {
-        if (d.MappingTable.Count == 0)
-        {
-            d.MappingTable.Add(new Mapping());
-        }
-
-        if (d.LocationTable.Count == 0)
-        {
-            d.LocationTable.Add(new Location());
-        }
-
-        if (d.FunctionTable.Count == 0)
-        {
-            d.FunctionTable.Add(new Function());
-        }
-
-        if (d.LinkTable.Count == 0)
-        {
-            d.LinkTable.Add(new Link());
-        }
-
-        if (d.StringTable.Count == 0)
-        {
-            d.StringTable.Add("");
-        }
-
-        if (d.AttributeTable.Count == 0)
-        {
-            d.AttributeTable.Add(new KeyValueAndUnit());
-        }
-
-        if (d.StackTable.Count == 0)
-        {
-            d.StackTable.Add(new Stack());
-        }
-    }
+    private static void AddZeros(ProfilesDictionary d) => ProfilesDictionaries.AddMissingZeroValues(d);
 
     private sealed class Context(ProfilesDictionary? source, long defaultCpuPeriod)
     {

@@ -89,18 +89,7 @@ public static class OtlpWriter
         private readonly Dictionary<string, int> _frameTypeAttributes = new(StringComparer.Ordinal);
         private int[] _locationOfFrame = [];
 
-        public DictionaryBuilder()
-        {
-            Dictionary.MappingTable.Add(new Mapping());
-            Dictionary.LocationTable.Add(new Location());
-            Dictionary.FunctionTable.Add(new Function());
-            Dictionary.LinkTable.Add(new Link());
-            Dictionary.StringTable.Add("");
-            Dictionary.AttributeTable.Add(new KeyValueAndUnit());
-            Dictionary.StackTable.Add(new Stack());
-        }
-
-        public ProfilesDictionary Dictionary { get; } = new();
+        public ProfilesDictionary Dictionary { get; } = ProfilesDictionaries.WithZeroValues();
 
         public int String(string value)
         {

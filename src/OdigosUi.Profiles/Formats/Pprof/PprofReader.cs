@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using OdigosUi.Profiles.Conversion;
+using OdigosUi.Profiles.Model;
 using OdigosUi.Profiles.Otlp.Collector;
 using OdigosUi.Profiles.Otlp.Common;
 using OdigosUi.Profiles.Otlp.Profiles;
@@ -237,16 +238,7 @@ file sealed class PprofConverter(PprofProto.Profile source)
 /// <summary>Builds a <see cref="ProfilesDictionary"/> whose tables start with their zero values.</summary>
 file sealed class DictionaryBuilder
 {
-    private readonly ProfilesDictionary _dictionary = new()
-    {
-        MappingTable = { new Mapping() },
-        LocationTable = { new Location() },
-        FunctionTable = { new Function() },
-        LinkTable = { new Link() },
-        StringTable = { "" },
-        AttributeTable = { new KeyValueAndUnit() },
-        StackTable = { new Stack() },
-    };
+    private readonly ProfilesDictionary _dictionary = ProfilesDictionaries.WithZeroValues();
 
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
     private readonly Dictionary<(int Key, AnyValue Value, int Unit), int> _attributes = [];
