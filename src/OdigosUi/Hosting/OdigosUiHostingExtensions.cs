@@ -29,33 +29,22 @@ public static class OdigosUiHostingExtensions
         services.AddHealthChecks();
         builder.AddOdigosUiTelemetry();
 
-        // Role-specific hosted workers. The role is null when invalid: nothing role-specific is registered and
-        // start-up validation reports the value.
+        // Role-specific workers. The role is null when invalid: nothing role-specific is registered and start-up
+        // validation reports the value (Kestrel then listens on Ui:Url only).
         OdigosUiRole? role = OdigosUiRoles.FromConfiguration(builder.Configuration);
         if (role is { } r)
         {
             builder.AddProfilesPipeline(r, [url]);
-
-            if (r.RunsNode())
-            {
-                // Node workers (profiler, node collector) go here.
-            }
-
-            if (r.RunsGateway())
-            {
-                // Gateway workers (OTLP receivers, profiles pipeline, Destination exporters) go here.
-            }
-
-            if (r.RunsUi())
-            {
-                // UI workers (profiling slots, live updates) go here.
-            }
+        }
+        else
+        {
+            builder.WebHost.UseUrls(url);
         }
 
         return builder;
     }
 
-    /// <summary>Maps every endpoint: health, readiness and the (placeholder) UI.</summary>
+    /// <summary>Maps every endpoint: health, readiness, metrics, the OTLP receivers, the REST API and the (placeholder) UI.</summary>
     public static WebApplication MapOdigosUi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

@@ -30,6 +30,7 @@ internal static class PipelineRegistration
         services.AddOptions<ExporterSettings>().Bind(builder.Configuration.GetSection(ExporterSettings.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WorkloadDirectory>();
         services.AddOdigosResources(builder.Configuration);
+        services.AddHealthChecks().AddCheck<SourcesSyncedCheck>("sources", tags: [HealthEndpoints.ReadyTag]);
 
         if (role.RunsUi())
         {
