@@ -43,15 +43,19 @@ public static class ProfileConverter
             requested = parsed;
         }
 
-        var (request, _) = ProfilePayloadReader.Read(input);
-        var batch = ProfileBatch.Create(request);
-        if (!batch.Validation.IsValid)
-        {
-            throw new ProfileFormatException($"invalid profile: {batch.Validation.Summary}");
-        }
-
+        var (requests, _) = ProfilePayloadReader.ReadAll(input);
         var aggregator = new ProfileAggregator(AggregationOptions.Default with { MergeSources = format != OutputFormat.Otlp });
-        aggregator.Add(batch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var batch = ProfileBatch.Create(requests[i]);
+            if (!batch.Validation.IsValid)
+            {
+                var where = requests.Count > 1 ? $"line {i + 1}: " : "";
+                throw new ProfileFormatException($"invalid profile: {where}{batch.Validation.Summary}");
+            }
+
+            aggregator.Add(batch, TimeNow());
+        }
 
         var available = aggregator.ProfileTypes;
         var names = available.Select(type => type.ToString()).ToArray();

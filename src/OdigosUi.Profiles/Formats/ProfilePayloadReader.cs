@@ -17,6 +17,23 @@ public static class ProfilePayloadReader
 {
     public const long DefaultMaxDecompressedBytes = 1L << 30;
 
+    /// <summary>
+    /// Reads every request of a file: one, or one per line for OTLP/JSON Lines (what the Collector's file exporter
+    /// writes).
+    /// </summary>
+    public static (IReadOnlyList<ExportProfilesServiceRequest> Requests, PayloadFormat Format) ReadAll(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes)
+    {
+        var bytes = IsGzip(input.Span) ? Gunzip(input, maxDecompressedBytes) : input;
+        if (!LooksLikeJson(bytes.Span))
+        {
+            var (request, format) = Read(bytes, maxDecompressedBytes);
+            return ([request], format);
+        }
+
+        var documents = JsonDocuments(bytes);
+        return ([.. documents.Select(document => OtlpJsonReader.Read(Encoding.UTF8.GetString(document.Span)))], PayloadFormat.OtlpJson);
+    }
+
     public static (ExportProfilesServiceRequest Request, PayloadFormat Format) Read(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes)
     {
         var bytes = IsGzip(input.Span) ? Gunzip(input, maxDecompressedBytes) : input;
@@ -94,6 +111,28 @@ public static class ProfilePayloadReader
         }
 
         return output.GetBuffer().AsMemory(0, (int)output.Length);
+    }
+
+    /// <summary>Splits concatenated top-level JSON values (JSON Lines); a malformed document is left whole for the reader to explain.</summary>
+    private static List<ReadOnlyMemory<byte>> JsonDocuments(ReadOnlyMemory<byte> bytes)
+    {
+        var documents = new List<ReadOnlyMemory<byte>>();
+        var reader = new System.Text.Json.Utf8JsonReader(bytes.Span, new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+        try
+        {
+            while (reader.Read())
+            {
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                documents.Add(bytes[start..(int)reader.BytesConsumed]);
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [bytes];
+        }
+
+        return documents.Count == 0 ? [bytes] : documents;
     }
 
     private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)

@@ -118,6 +118,27 @@ public class ProfileConverterTests
     }
 
     [Fact]
+    public void Json_lines_from_a_file_exporter_are_all_read()
+    {
+        var first = SyntheticPayloads.Small(12);
+        var second = SyntheticPayloads.Small(13);
+        var lines = OtlpJsonReader.Write(first).ReplaceLineEndings("") + "\n" + OtlpJsonReader.Write(second).ReplaceLineEndings("") + "\n";
+
+        var folded = Folded(Gzip(Encoding.UTF8.GetBytes(lines)));
+
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in (ReferenceFolded.Compute(first, Cpu) + ReferenceFolded.Compute(second, Cpu)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var cut = line.LastIndexOf(' ');
+            expected[line[..cut]] = expected.GetValueOrDefault(line[..cut]) + long.Parse(line[(cut + 1)..]);
+        }
+
+        var sorted = expected.Select(kv => $"{kv.Key} {kv.Value}").ToList();
+        sorted.Sort((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
+        Assert.Equal(string.Concat(sorted.Select(line => line + "\n")), folded);
+    }
+
+    [Fact]
     public void Gzip_bombs_stop_at_the_limit()
     {
         var bomb = Gzip(new byte[8 << 20]);
