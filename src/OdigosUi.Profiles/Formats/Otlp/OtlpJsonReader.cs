@@ -37,9 +37,9 @@ public static class OtlpJsonReader
             throw new ProfileFormatException($"OTLP/JSON: malformed JSON: {ex.Message}", ex);
         }
         if (root is not JsonObject message)
-            throw JsonTree.Error("$", $"expected an object, got {JsonTree.KindOf(root)}");
+            throw JsonTree.Error(JsonPathRef.Root, $"expected an object, got {JsonTree.KindOf(root)}");
 
-        JsonTree.Rewrite(message, ExportProfilesServiceRequest.Descriptor, "$", JsonInputNormalizer.Normalize);
+        JsonTree.Rewrite(message, ExportProfilesServiceRequest.Descriptor, JsonPathRef.Root, JsonInputNormalizer.Normalize);
         try
         {
             return Parser.Parse<ExportProfilesServiceRequest>(message.ToJsonString());
@@ -55,23 +55,23 @@ public static class OtlpJsonReader
     {
         ArgumentNullException.ThrowIfNull(request);
         var message = JsonNode.Parse(Formatter.Format(request))!.AsObject();
-        JsonTree.Rewrite(message, ExportProfilesServiceRequest.Descriptor, "$", HexEncodeIds);
+        JsonTree.Rewrite(message, ExportProfilesServiceRequest.Descriptor, JsonPathRef.Root, HexEncodeIds);
         return message.ToJsonString();
     }
 
-    private static JsonNode HexEncodeIds(FieldDescriptor field, JsonNode value, string path) =>
+    private static JsonNode HexEncodeIds(FieldDescriptor field, JsonNode value, JsonPathRef path) =>
         OtlpIds.IsHexField(field)
             ? JsonValue.Create(Convert.ToHexStringLower(Convert.FromBase64String(value.GetValue<string>())))
             : value;
 }
 
 /// <summary>Rewrites a scalar JSON value of <paramref name="field"/>; returns the value itself to keep it.</summary>
-file delegate JsonNode ScalarRewriter(FieldDescriptor field, JsonNode value, string path);
+file delegate JsonNode ScalarRewriter(FieldDescriptor field, JsonNode value, JsonPathRef path);
 
 /// <summary>Walks a proto3 JSON object along its message descriptor and rewrites the scalar values.</summary>
 file static class JsonTree
 {
-    public static void Rewrite(JsonObject message, MessageDescriptor descriptor, string path, ScalarRewriter rewrite)
+    public static void Rewrite(JsonObject message, MessageDescriptor descriptor, JsonPathRef path, ScalarRewriter rewrite)
     {
         var oneofs = new HashSet<OneofDescriptor>();
         foreach (var (name, value) in message.ToList())
@@ -83,7 +83,7 @@ file static class JsonTree
                 message.Remove(name);
                 continue;
             }
-            var fieldPath = $"{path}.{name}";
+            var fieldPath = path.Child(name);
             if (field.RealContainingOneof is { } oneof && !oneofs.Add(oneof))
                 throw Error(fieldPath, $"more than one field of oneof '{oneof.Name}' is set");
             if (field.IsRepeated)
@@ -97,7 +97,7 @@ file static class JsonTree
         }
     }
 
-    public static ProfileFormatException Error(string path, string message) => new($"OTLP/JSON: {path}: {message}");
+    public static ProfileFormatException Error(JsonPathRef path, string message) => new($"OTLP/JSON: {path}: {message}");
 
     public static string Quote(string text)
     {
@@ -116,13 +116,13 @@ file static class JsonTree
         var kind => kind.ToString(),
     };
 
-    private static void RewriteArray(FieldDescriptor field, JsonNode value, string path, ScalarRewriter rewrite)
+    private static void RewriteArray(FieldDescriptor field, JsonNode value, JsonPathRef path, ScalarRewriter rewrite)
     {
         if (value is not JsonArray array)
             throw Error(path, $"expected an array, got {KindOf(value)}");
         for (var i = 0; i < array.Count; i++)
         {
-            var elementPath = $"{path}[{i}]";
+            var elementPath = path.At(i);
             var element = array[i] ?? throw Error(elementPath, "array elements cannot be null");
             var replacement = RewriteValue(field, element, elementPath, rewrite);
             if (!ReferenceEquals(replacement, element))
@@ -130,7 +130,7 @@ file static class JsonTree
         }
     }
 
-    private static JsonNode RewriteValue(FieldDescriptor field, JsonNode value, string path, ScalarRewriter rewrite)
+    private static JsonNode RewriteValue(FieldDescriptor field, JsonNode value, JsonPathRef path, ScalarRewriter rewrite)
     {
         if (field.FieldType != FieldType.Message)
             return rewrite(field, value, path);
@@ -151,6 +151,31 @@ file static class JsonTree
     }
 }
 
+/// <summary>A JSON path built link by link and spelled out (<c>$.a.b[3]</c>) only when an error is reported.</summary>
+internal sealed class JsonPathRef
+{
+    public static readonly JsonPathRef Root = new(null, null, -1);
+
+    private readonly JsonPathRef? _parent;
+    private readonly string? _name;
+    private readonly int _index;
+
+    private JsonPathRef(JsonPathRef? parent, string? name, int index)
+    {
+        _parent = parent;
+        _name = name;
+        _index = index;
+    }
+
+    public JsonPathRef Child(string name) => new(this, name, -1);
+
+    public JsonPathRef At(int index) => new(this, null, index);
+
+    public override string ToString() => _parent is null
+        ? "$"
+        : _name is not null ? $"{_parent}.{_name}" : $"{_parent}[{_index}]";
+}
+
 file static class OtlpIds
 {
     public static bool IsHexField(FieldDescriptor field) =>
@@ -165,7 +190,7 @@ file static class OtlpIds
 /// </summary>
 file static class JsonInputNormalizer
 {
-    public static JsonNode Normalize(FieldDescriptor field, JsonNode value, string path) => field.FieldType switch
+    public static JsonNode Normalize(FieldDescriptor field, JsonNode value, JsonPathRef path) => field.FieldType switch
     {
         FieldType.String => ExpectString(value, path),
         FieldType.Bool => value.GetValueKind() is JsonValueKind.True or JsonValueKind.False
@@ -180,10 +205,10 @@ file static class JsonInputNormalizer
         _ => value,
     };
 
-    private static JsonNode ExpectString(JsonNode value, string path) =>
+    private static JsonNode ExpectString(JsonNode value, JsonPathRef path) =>
         value.GetValueKind() == JsonValueKind.String ? value : throw JsonTree.Error(path, $"expected a string, got {JsonTree.KindOf(value)}");
 
-    private static JsonNode Integer(JsonNode value, string path, decimal min, decimal max)
+    private static JsonNode Integer(JsonNode value, JsonPathRef path, decimal min, decimal max)
     {
         var text = value.GetValueKind() switch
         {
@@ -199,7 +224,7 @@ file static class JsonInputNormalizer
         return JsonValue.Create(decimal.Truncate(number).ToString(CultureInfo.InvariantCulture));
     }
 
-    private static JsonNode FloatingPoint(JsonNode value, string path) => value.GetValueKind() switch
+    private static JsonNode FloatingPoint(JsonNode value, JsonPathRef path) => value.GetValueKind() switch
     {
         JsonValueKind.Number => value,
         JsonValueKind.String when value.GetValue<string>() is "NaN" or "Infinity" or "-Infinity"
@@ -207,21 +232,21 @@ file static class JsonInputNormalizer
         _ => throw JsonTree.Error(path, $"expected a number, got {JsonTree.KindOf(value)}"),
     };
 
-    private static JsonNode Bytes(FieldDescriptor field, JsonNode value, string path)
+    private static JsonNode Bytes(FieldDescriptor field, JsonNode value, JsonPathRef path)
     {
         var text = ExpectString(value, path).GetValue<string>();
         var bytes = OtlpIds.IsHexField(field) ? DecodeHex(text, path) : DecodeBase64(text, path);
         return JsonValue.Create(Convert.ToBase64String(bytes));
     }
 
-    private static byte[] DecodeHex(string text, string path)
+    private static byte[] DecodeHex(string text, JsonPathRef path)
     {
         if (text.Length % 2 != 0 || !text.All(char.IsAsciiHexDigit))
             throw JsonTree.Error(path, $"expected an even number of hex digits, got {JsonTree.Quote(text)}");
         return Convert.FromHexString(text);
     }
 
-    private static byte[] DecodeBase64(string text, string path)
+    private static byte[] DecodeBase64(string text, JsonPathRef path)
     {
         var standard = text.Replace('-', '+').Replace('_', '/');
         standard = standard.PadRight(standard.Length + ((4 - (standard.Length % 4)) % 4), '=');
