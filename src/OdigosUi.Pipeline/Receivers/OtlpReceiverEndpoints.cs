@@ -117,7 +117,11 @@ public static class OtlpReceiverEndpoints
             }
 
             Listen(kestrel, receivers.GrpcUrl, ReceiverEndpointKind.OtlpGrpc, HttpProtocols.Http2, addresses);
-            Listen(kestrel, receivers.HttpUrl, ReceiverEndpointKind.OtlpHttp, HttpProtocols.Http1AndHttp2, addresses);
+            // Cleartext HTTP/2 cannot share a port with HTTP/1.1 (no ALPN), so http:// serves HTTP/1.1 and https:// both.
+            var httpProtocols = receivers.HttpUrl?.TrimStart().StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true
+                ? HttpProtocols.Http1AndHttp2
+                : HttpProtocols.Http1;
+            Listen(kestrel, receivers.HttpUrl, ReceiverEndpointKind.OtlpHttp, httpProtocols, addresses);
         });
 
         return builder;
