@@ -1,0 +1,47 @@
+namespace OdigosUi.Profiler.Sampling;
+
+/// <summary>One PERF_RECORD_SAMPLE; <see cref="Callchain"/> is only valid during the callback.</summary>
+public readonly ref struct PerfSample(int pid, int tid, ulong timeMonotonicNs, int cpu, ReadOnlySpan<ulong> callchain)
+{
+    public int Pid { get; } = pid;
+    public int Tid { get; } = tid;
+    public ulong TimeMonotonicNs { get; } = timeMonotonicNs;
+    public int Cpu { get; } = cpu;
+
+    /// <summary>Leaf first, with PERF_CONTEXT_* markers between the kernel and the user part.</summary>
+    public ReadOnlySpan<ulong> Callchain { get; } = callchain;
+}
+
+public delegate void PerfSampleCallback(in PerfSample sample);
+
+/// <summary>Splits a perf callchain into kernel and user frames, both leaf first, dropping the context markers.</summary>
+public static class Callchain
+{
+    public const ulong ContextKernel = 0xffffffffffffff80;
+    public const ulong ContextUser = 0xfffffffffffffe00;
+
+    /// <summary>Any value at or above this is a PERF_CONTEXT_* marker (hv, guest, ...).</summary>
+    public const ulong ContextMax = 0xfffffffffffff001;
+
+    public static void Split(ReadOnlySpan<ulong> callchain, List<ulong> kernel, List<ulong> user)
+    {
+        kernel.Clear();
+        user.Clear();
+        List<ulong>? current = null;
+        foreach (var ip in callchain)
+        {
+            if (ip >= ContextMax)
+            {
+                current = ip switch
+                {
+                    ContextKernel => kernel,
+                    ContextUser => user,
+                    _ => null,
+                };
+                continue;
+            }
+
+            current?.Add(ip);
+        }
+    }
+}

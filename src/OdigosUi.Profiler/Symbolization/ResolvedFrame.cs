@@ -1,0 +1,14 @@
+namespace OdigosUi.Profiler.Symbolization;
+
+public enum FrameKind
+{
+    Kernel,
+    Native,
+    Dotnet,
+}
+
+/// <summary>The mapping a frame's address fell in; <see cref="Path"/> is the mapped file or a pseudo name such as [vdso].</summary>
+public sealed record FrameMapping(string Path, ulong Start, ulong End, ulong FileOffset, string? BuildId);
+
+/// <summary>A symbolized address. <see cref="FunctionName"/> is null when unresolved; the mapping and address are kept.</summary>
+public sealed record ResolvedFrame(FrameKind Kind, string? FunctionName, FrameMapping? Mapping, ulong Address);

@@ -1,0 +1,51 @@
+using OdigosUi.Profiler.Symbolization;
+
+namespace OdigosUi.Profiler.Tests;
+
+public sealed class ElfFileTests
+{
+    [Fact]
+    public void Finds_the_function_symbols_of_a_compiled_program_at_the_addresses_nm_reports()
+    {
+        var program = NativeTestProgram.Instance;
+        var elf = ElfFile.Open(program.Path);
+
+        var hotLoop = Assert.Single(elf.Symbols.Symbols, s => s.Name == "hot_loop");
+        Assert.Equal(NativeTestProgram.NmAddress(program.Path, "hot_loop"), hotLoop.Address);
+        Assert.True(hotLoop.Size > 0);
+        Assert.Equal(NativeTestProgram.NmAddress(program.Path, "main"), elf.Symbols.Symbols.Single(s => s.Name == "main").Address);
+        Assert.Equal("hot_loop", elf.Symbols.Find(hotLoop.Address + hotLoop.Size / 2)?.Name);
+        Assert.Matches("^[0-9a-f]{40}$", elf.BuildId);
+    }
+
+    [Fact]
+    public void Reads_the_gnu_build_id_note()
+    {
+        var elf = ElfFile.Open(NativeTestProgram.Instance.PathWithKnownBuildId);
+
+        Assert.Equal(NativeTestProgram.KnownBuildId, elf.BuildId);
+    }
+
+    [Fact]
+    public void Maps_file_offsets_to_virtual_addresses_through_the_load_segments()
+    {
+        var elf = ElfFile.Open(NativeTestProgram.Instance.Path);
+        var hotLoop = elf.Symbols.Symbols.Single(s => s.Name == "hot_loop");
+        var segment = Assert.Single(elf.LoadSegments, s => hotLoop.Address >= s.VirtualAddress && hotLoop.Address < s.VirtualAddress + s.MemorySize);
+        var fileOffset = hotLoop.Address - segment.VirtualAddress + segment.Offset;
+
+        Assert.Equal(hotLoop.Address, elf.FileOffsetToVirtualAddress(fileOffset));
+    }
+
+    [Fact]
+    public void Uses_dynsym_when_there_is_no_symtab_and_rejects_non_elf_files()
+    {
+        var libc = ProcessMaps.ReadSelf().Mappings.First(m => m.Path.Contains("libc.so", StringComparison.Ordinal) || m.Path.Contains("libc-", StringComparison.Ordinal)).Path;
+        var elf = ElfFile.Open(libc);
+        Assert.Contains(elf.Symbols.Symbols, s => s.Name == "getpid");
+
+        var text = Path.Combine(NativeTestProgram.Instance.Directory, "hot.c");
+        Assert.False(ElfFile.TryOpen(text, out _, out var error));
+        Assert.Contains("not an ELF file", error);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+using OdigosUi.Profiler.Otlp;
+using OdigosUi.Profiler.Sampling;
+using OdigosUi.Profiler.Symbolization;
+
+namespace OdigosUi.Profiler.Tests;
+
+public sealed class ParsingTests
+{
+    [Fact]
+    public void Parses_proc_self_maps_and_finds_the_mapping_of_a_libc_function()
+    {
+        var maps = ProcessMaps.ReadSelf();
+        var getpid = (ulong)NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "getpid");
+
+        var mapping = maps.Find(getpid);
+
+        Assert.NotNull(mapping);
+        Assert.Contains("libc", mapping.Path, StringComparison.Ordinal);
+        Assert.True(mapping.IsExecutable);
+        Assert.True(mapping.IsFileBacked);
+        Assert.Contains(maps.Mappings, m => m.Path == "[stack]" && !m.IsFileBacked);
+    }
+
+    [Fact]
+    public void Parses_a_maps_line_with_spaces_in_the_path()
+    {
+        Assert.True(ProcessMaps.TryParseLine("7f00a000-7f00b000 r-xp 00002000 fd:01 123456                     /opt/my app/lib.so (deleted)", out var m));
+        Assert.Equal(new MemoryMapping(0x7f00a000, 0x7f00b000, "r-xp", 0x2000, "fd:01", 123456, "/opt/my app/lib.so (deleted)"), m);
+        Assert.True(ProcessMaps.TryParseLine("7ffd1000-7ffd3000 rw-p 00000000 00:00 0", out var anonymous));
+        Assert.Equal("", anonymous.Path);
+        Assert.False(ProcessMaps.TryParseLine("garbage", out _));
+    }
+
+    [Fact]
+    public void Reads_a_perf_map()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"perf-test-{Guid.NewGuid():N}.map");
+        File.WriteAllText(path, "7f0010001000 40 [unoptimized] void Program::Main(string[])\n0x7f0010002000 0x20 instance int32 C::Hot()\nbad line\n");
+        try
+        {
+            var table = PerfMap.Read(path);
+
+            Assert.Equal(2, table.Count);
+            Assert.Equal("[unoptimized] void Program::Main(string[])", table.Find(0x7f001000103f)?.Name);
+            Assert.Equal("instance int32 C::Hot()", table.Find(0x7f0010002010)?.Name);
+            Assert.Null(table.Find(0x7f0010001040));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Kernel_symbols_resolve_by_address_and_hidden_addresses_stay_unresolved()
+    {
+        var symbols = KernelSymbols.Parse("ffffffff81000000 T _stext\nffffffff81000100 t do_thing\nffffffff81000200 D some_data\nffffffffa0000000 t mod_fn\t[mymod]\n");
+        Assert.True(symbols.Available);
+        Assert.Equal("_stext", symbols.Resolve(0xffffffff81000010));
+        Assert.Equal("do_thing", symbols.Resolve(0xffffffff81000150));
+        Assert.Equal("mod_fn", symbols.Resolve(0xffffffffa0000004));
+        Assert.Null(symbols.Resolve(0x1000));
+
+        var hidden = KernelSymbols.Parse("0000000000000000 T _stext\n0000000000000000 t do_thing\n");
+        Assert.False(hidden.Available);
+        Assert.Equal(2, hidden.LineCount);
+        Assert.Null(hidden.Resolve(0xffffffff81000010));
+
+        var real = KernelSymbols.Read();
+        Assert.True(real.LineCount > 0);
+    }
+
+    [Fact]
+    public void Splits_a_callchain_into_kernel_and_user_frames()
+    {
+        ulong[] chain = [Callchain.ContextKernel, 0xffffffff81000010, 0xffffffff81000020, Callchain.ContextUser, 0x401000, 0x401100];
+        List<ulong> kernel = [], user = [];
+
+        Callchain.Split(chain, kernel, user);
+
+        Assert.Equal([0xffffffff81000010UL, 0xffffffff81000020UL], kernel);
+        Assert.Equal([0x401000UL, 0x401100UL], user);
+    }
+
+    [Fact]
+    public void Parses_online_cpu_lists_and_container_ids()
+    {
+        Assert.Equal([0, 1, 2, 3, 5, 7, 8], OnlineCpus.Parse("0-3,5,7-8\n"));
+        Assert.NotEmpty(OnlineCpus.Read());
+
+        var id = new string('a', 32) + new string('0', 32);
+        Assert.Equal(id, ProcessInfo.ParseContainerId($"0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-{id}.scope\n"));
+        Assert.Equal(id, ProcessInfo.ParseContainerId($"12:cpu:/docker/{id}\n"));
+        Assert.Null(ProcessInfo.ParseContainerId("0::/user.slice/user-0.slice/session-1.scope\n"));
+    }
+}
