@@ -55,6 +55,7 @@ public sealed class NativeTestProgram
     {
         var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "odigos-profiler-tests-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(directory);
         var source = System.IO.Path.Combine(directory, "hot.c");
         File.WriteAllText(source, Source);
         var program = System.IO.Path.Combine(directory, "hot");
@@ -62,6 +63,17 @@ public sealed class NativeTestProgram
         Gcc($"-O0 -fno-omit-frame-pointer -g -Wl,--build-id -o {program} {source}");
         Gcc($"-O0 -fno-omit-frame-pointer -g -Wl,--build-id=0x{KnownBuildId} -o {known} {source}");
         return new NativeTestProgram(directory, program, known);
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private static void Gcc(string arguments)
