@@ -8,6 +8,7 @@ using OdigosUi.Resources.Catalog;
 using OdigosUi.Resources.Destinations;
 using OdigosUi.Resources.Sources;
 using OdigosUi.Resources.Stores;
+using OdigosUi.Resources.Stores.Kubernetes;
 
 namespace OdigosUi.Resources;
 
@@ -15,7 +16,7 @@ public static class ResourceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the resource layer: <see cref="ResourceOptions"/> (from <c>Storage:DataDir</c>, <c>Kubernetes:Namespace</c>),
-    /// <see cref="IResourceStore"/> (the embedded store; a cluster store comes later), <see cref="DestinationCatalog"/>,
+    /// <see cref="IResourceStore"/> (by <c>Kubernetes:Mode</c>: a <see cref="KubernetesResourceStore"/> in a cluster, else the embedded store), <see cref="DestinationCatalog"/>,
     /// <see cref="DestinationService"/>, <see cref="SourceService"/> and <see cref="SourceRegistry"/> (run as a hosted
     /// service). Registrations already present win (TryAdd), so a test can put its own store first.
     /// </summary>
@@ -39,13 +40,15 @@ public static class ResourceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IResourceStore>(sp =>
         {
-            string mode = configuration[ResourceOptions.ModeKey]?.Trim().ToLowerInvariant() ?? "auto";
-            if (mode == "cluster")
+            var options = sp.GetRequiredService<IOptions<ResourceOptions>>().Value;
+            if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) == ResourceBackend.Cluster)
             {
-                throw new InvalidOperationException($"{ResourceOptions.ModeKey}=cluster is not supported yet; use embedded (or auto).");
+                var clientConfiguration = KubernetesStoreMode.BuildClientConfiguration();
+                sp.GetRequiredService<ILogger<KubernetesResourceStore>>().LogInformation(
+                    "Resources live in the cluster at {Host} (namespace {Namespace})", clientConfiguration.Host, options.Namespace);
+                return new KubernetesResourceStore(clientConfiguration, sp.GetRequiredService<ILogger<KubernetesResourceStore>>());
             }
 
-            var options = sp.GetRequiredService<IOptions<ResourceOptions>>().Value;
             var logger = sp.GetRequiredService<ILogger<EmbeddedResourceStore>>();
             if (options.DataDir is null)
             {
