@@ -251,6 +251,48 @@ public sealed class KubernetesResourceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Secrets_go_through_the_core_API_and_can_be_watched()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var watch = _store.WatchAsync<Secret>(Ns, new WatchOptions { SendInitialEventsEndBookmark = true }, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.Equal(WatchEventType.Bookmark, (await watch.NextAsync(10000)).Type);
+        await TestServices.WaitUntilAsync(() => _fake.OpenWatches == 1, 10000);
+
+        var secret = new Secret { Metadata = { GenerateName = "odigos.io.dest.pyroscope-", Namespace = Ns }, StringData = new() { ["TOKEN"] = "t1" } };
+        var created = await _store.CreateAsync(secret);
+        Assert.Contains(_fake.Requests, r => r.StartsWith("POST /api/v1/namespaces/odigos-system/secrets", StringComparison.Ordinal));
+        Assert.Equal("t1", created.GetString("TOKEN"));
+        created.SetString("TOKEN", "t2");
+        var updated = await _store.UpdateAsync(created);
+        Assert.Equal("t2", updated.GetString("TOKEN"));
+        await Assert.ThrowsAsync<ResourceInvalidException>(() => _store.UpdateStatusAsync(updated));
+        Assert.True(await _store.DeleteAsync<Secret>(Ns, created.Metadata.Name!));
+
+        var events = new List<(WatchEventType, string?)>();
+        for (int i = 0; i < 3; i++)
+        {
+            var e = await watch.NextAsync(10000);
+            events.Add((e.Type, e.Object.GetString("TOKEN")));
+        }
+
+        Assert.Equal([(WatchEventType.Added, "t1"), (WatchEventType.Modified, "t2"), (WatchEventType.Deleted, "t2")], events);
+    }
+
+    [Fact]
+    public async Task Invalid_updates_from_the_API_server_are_ResourceInvalidException()
+    {
+        var source = await _store.CreateAsync(new Source
+        {
+            Metadata = { GenerateName = Source.GenerateNamePrefix, Namespace = "shop" },
+            Spec = { Workload = { Namespace = "shop", Kind = "Deployment", Name = "cart" } },
+        });
+        source.Spec.Workload.Name = "other";
+        var ex = await Assert.ThrowsAsync<ResourceInvalidException>(() => _store.UpdateAsync(source));
+        Assert.Contains("immutable", ex.Message);
+        await Assert.ThrowsAsync<ResourceInvalidException>(() => _store.CreateAsync(new Destination { Metadata = { Namespace = Ns } }));
+    }
+
+    [Fact]
     public async Task Watch_ends_when_the_store_is_disposed()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
