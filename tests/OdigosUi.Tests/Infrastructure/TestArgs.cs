@@ -8,6 +8,7 @@ public static class TestArgs
         "--Otlp:GrpcUrl=http://127.0.0.1:0",
         "--Otlp:HttpUrl=http://127.0.0.1:0",
         "--Storage:DataDir=",
+        "--Kubernetes:Mode=embedded",
     ];
 
     public static string[] With(params string[] args) => [.. Isolated, .. args];
