@@ -100,7 +100,8 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
 
     private void OnSample(in PerfSample sample)
     {
-        if (sample.Pid == 0 && !Options.IncludeIdle)
+        // pid -1: the task was exiting when sampled, nothing can be read about it any more.
+        if (sample.Pid < 0 || (sample.Pid == 0 && !Options.IncludeIdle))
         {
             return;
         }

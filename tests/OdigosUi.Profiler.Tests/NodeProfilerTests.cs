@@ -15,8 +15,7 @@ public sealed class NodeProfilerTests
     [Fact]
     public async Task Samples_a_running_program_system_wide_and_symbolizes_hot_loop_called_from_main()
     {
-        var program = NativeTestProgram.Instance;
-        using var child = Process.Start(new ProcessStartInfo(program.Path, "12") { RedirectStandardOutput = true })
+        using var child = Process.Start(new ProcessStartInfo(NativeTestProgram.Instance.Path, "12") { RedirectStandardOutput = true })
             ?? throw new InvalidOperationException("the test program did not start");
         try
         {
@@ -59,7 +58,7 @@ public sealed class NodeProfilerTests
                 var resource = request.ResourceProfiles.Single(r => Pid(r) == child.Id);
                 Assert.Equal("hot", Attribute(resource, "service.name"));
                 Assert.Equal("hot", Attribute(resource, "process.executable.name"));
-                Assert.Equal(program.Path, Attribute(resource, "process.executable.path"));
+                Assert.EndsWith("/hot", Attribute(resource, "process.executable.path"), StringComparison.Ordinal);
                 stacks.AddRange(resource.ScopeProfiles[0].Profiles[0].Samples.Select(s => FunctionNames(request.Dictionary, s.StackIndex)));
 
                 var folded = Encoding.UTF8.GetString(ProfileConverter.Convert(request.ToByteArray(), OutputFormat.Folded, null).Output);

@@ -20,8 +20,9 @@ public sealed class PerfEventSamplerTests
             Burn(TimeSpan.FromMilliseconds(30));
             read += sampler.ReadSamples((in PerfSample sample) =>
             {
-                if (!cpus.Contains(sample.Cpu) || sample.Pid < 0 || sample.Tid < 0 || sample.Callchain.IsEmpty
-                    || sample.Callchain[0] < Callchain.ContextMax)
+                // The kernel reports pid/tid -1 for a task that is exiting.
+                if (!cpus.Contains(sample.Cpu) || sample.Pid < -1 || sample.Tid < -1
+                    || (!sample.Callchain.IsEmpty && sample.Callchain[0] < Callchain.ContextMax))
                 {
                     malformed.Add($"pid {sample.Pid} tid {sample.Tid} cpu {sample.Cpu} chain {sample.Callchain.Length}");
                 }
