@@ -42,7 +42,7 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var arg in new[]
         {
             dll, $"--Ui:Url=http://127.0.0.1:{ui}", $"--Otlp:HttpUrl=http://127.0.0.1:{http}",
-            $"--Otlp:GrpcUrl=http://127.0.0.1:{grpc}", $"--Storage:DataDir={dataDir}", "--Kubernetes:Mode=embedded",
+            $"--Otlp:GrpcUrl=http://127.0.0.1:{grpc}", $"--Storage:DataDir={dataDir}", "--Kubernetes:Mode=embedded", "--Profiling:ProfilerEnabled=false",
         }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);

@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using OdigosUi.Profiler.Symbolization;
 
 namespace OdigosUi.Profiler.Tests;

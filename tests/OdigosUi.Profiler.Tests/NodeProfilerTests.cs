@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using System.Diagnostics;
 using System.Text;
 using Google.Protobuf;

@@ -32,9 +32,16 @@ public static class HealthEndpoints
         return endpoints;
     }
 
+    /// <summary>"Ready" or "Not ready", then one line per check that is not healthy, saying why (e.g. the profiler).</summary>
     private static Task WriteReadiness(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(report.Status == HealthStatus.Unhealthy ? "Not ready" : "Ready");
+        var text = report.Status == HealthStatus.Unhealthy ? "Not ready" : "Ready";
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            text += $"\n{name}: {entry.Status}: {entry.Description}";
+        }
+
+        return context.Response.WriteAsync(text);
     }
 }

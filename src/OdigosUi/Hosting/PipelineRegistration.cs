@@ -58,6 +58,9 @@ internal static class PipelineRegistration
                 services.AddSingleton(sp => new GatewayForwarder(new OtlpForwarder("gateway", forwarding.GatewayUrl, time: sp.GetRequiredService<TimeProvider>())));
             }
 
+            services.AddSingleton<ProfilerStatus>();
+            services.AddHostedService<ProfilerWorker>();
+            services.AddHealthChecks().AddCheck<ProfilerHealthCheck>("profiler", tags: [HealthEndpoints.ReadyTag]);
             services.AddSingleton<ISourceFilter>(sp => new AnySourceFilter(NodeFilters(sp)));
             services.AddSingleton(sp => new NodeCollector(
                 sp.GetRequiredService<ISourceFilter>(),

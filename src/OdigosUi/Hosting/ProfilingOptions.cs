@@ -12,4 +12,11 @@ public sealed class ProfilingOptions
 
     [Range(1, 10_000)]
     public int SamplesPerSecond { get; set; } = 19;
+
+    /// <summary>How often the node profiler sends what it sampled; 1 s keeps live views live (the eBPF profiler uses 5 s).</summary>
+    [Range(0.05, 60)]
+    public double ReportIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Runs the perf_event_open profiler in roles node and all (needs root or CAP_PERFMON).</summary>
+    public bool ProfilerEnabled { get; set; } = true;
 }

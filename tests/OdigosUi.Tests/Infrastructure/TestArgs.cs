@@ -9,6 +9,7 @@ public static class TestArgs
         "--Otlp:HttpUrl=http://127.0.0.1:0",
         "--Storage:DataDir=",
         "--Kubernetes:Mode=embedded",
+        "--Profiling:ProfilerEnabled=false",
     ];
 
     public static string[] With(params string[] args) => [.. Isolated, .. args];

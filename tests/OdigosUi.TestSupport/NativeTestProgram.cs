@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OdigosUi.Profiler.Tests;
+namespace OdigosUi.TestSupport;
 
 /// <summary>A small C program compiled once per test run: <c>main</c> calls <c>hot_loop</c> until its time is up.</summary>
 public sealed class NativeTestProgram
