@@ -728,7 +728,14 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         public void Drop()
         {
             _lines.Writer.TryComplete();
-            context.Abort();
+            try
+            {
+                context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The watch request already ended (the client went away first): nothing left to drop.
+            }
         }
 
         public async Task PumpAsync(CancellationToken cancellationToken)
