@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using OdigosUi.TestSupport;
+
+namespace OdigosUi.LoadTest;
+
+/// <summary>
+/// The node profiler's own cost on a busy machine, side by side with <c>perf record -a -g</c> at the same rate:
+/// two copies of a CPU-bound native program keep both cores busy while each profiler runs for the same time.
+/// </summary>
+public static class ProfilerOverheadScenario
+{
+    public static async Task RunAsync(TimeSpan duration)
+    {
+        var program = NativeTestProgram.Instance.Path;
+        var seconds = (int)(duration.TotalSeconds * 8) + 60;
+        var workers = Enumerable.Range(0, 2).Select(_ => Process.Start(new ProcessStartInfo(program, seconds.ToString(CultureInfo.InvariantCulture)) { RedirectStandardOutput = true })!).ToList();
+        try
+        {
+            Console.WriteLine($"## Profiler cost under a CPU-bound load on both cores ({duration.TotalSeconds:F0} s each, after 5 s of warm-up)");
+            Console.WriteLine();
+            Console.WriteLine("| profiler | rate | CPU (% of one core) | RSS (MiB) |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            await MeasureApp("odigos-ui, profiler off (the app alone)", 19, enabled: false, duration);
+            foreach (var rate in new[] { 19, 99 })
+            {
+                await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration);
+                await MeasurePerf(rate, duration);
+            }
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Kill();
+                await worker.WaitForExitAsync();
+            }
+        }
+    }
+
+    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration)
+    {
+        await using var app = await AppProcess.StartAsync(
+            $"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var before = app.CpuTime();
+        await Task.Delay(duration);
+        var cpu = (app.CpuTime() - before).TotalSeconds / duration.TotalSeconds;
+        Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {app.Memory().Rss / 1048576.0:N0} |");
+    }
+
+    private static async Task MeasurePerf(int rate, TimeSpan duration)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"perf-{Guid.NewGuid():N}.data");
+        var total = duration + TimeSpan.FromSeconds(6);
+        var start = new ProcessStartInfo("perf") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "record", "-F", rate.ToString(CultureInfo.InvariantCulture), "-a", "-g", "-o", output, "--", "sleep", ((int)total.TotalSeconds).ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var perf = Process.Start(start)!;
+        _ = perf.StandardError.ReadToEndAsync();
+        _ = perf.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var before = CpuTime(perf.Id);
+        await Task.Delay(duration);
+        var cpu = (CpuTime(perf.Id) - before).TotalSeconds / duration.TotalSeconds;
+        var rss = Rss(perf.Id);
+        await perf.WaitForExitAsync();
+        File.Delete(output);
+        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} |");
+    }
+
+    private static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0);
+    }
+
+    private static long Rss(int pid) => File.ReadLines($"/proc/{pid}/status")
+        .Where(line => line.StartsWith("VmRSS:", StringComparison.Ordinal))
+        .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
+        .FirstOrDefault();
+}
