@@ -10,21 +10,21 @@ namespace OdigosUi.LoadTest;
 /// </summary>
 public static class ProfilerOverheadScenario
 {
-    public static async Task RunAsync(TimeSpan duration)
+    public static async Task RunAsync(TimeSpan duration, TimeSpan warmUp)
     {
         var program = NativeTestProgram.Instance.Path;
-        var seconds = (int)(duration.TotalSeconds * 8) + 60;
+        var seconds = (int)((duration + warmUp).TotalSeconds * 8) + 60;
         var workers = Enumerable.Range(0, 2).Select(_ => Process.Start(new ProcessStartInfo(program, seconds.ToString(CultureInfo.InvariantCulture)) { RedirectStandardOutput = true })!).ToList();
         try
         {
-            Console.WriteLine($"## Profiler cost under a CPU-bound load on both cores ({duration.TotalSeconds:F0} s each, after 5 s of warm-up)");
+            Console.WriteLine($"## Profiler cost under a CPU-bound load on both cores ({duration.TotalSeconds:F0} s each, after {warmUp.TotalSeconds:F0} s of warm-up)");
             Console.WriteLine();
             Console.WriteLine("| profiler | rate | CPU (% of one core) | RSS (MiB) |");
             Console.WriteLine("|---|---:|---:|---:|");
-            await MeasureApp("odigos-ui, profiler off (the app alone)", 19, enabled: false, duration);
+            await MeasureApp("odigos-ui, profiler off (the app alone)", 19, enabled: false, duration, warmUp);
             foreach (var rate in new[] { 19, 99 })
             {
-                await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration);
+                await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration, warmUp);
                 await MeasurePerf(rate, duration);
             }
         }
@@ -38,11 +38,11 @@ public static class ProfilerOverheadScenario
         }
     }
 
-    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration)
+    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration, TimeSpan warmUp)
     {
         await using var app = await AppProcess.StartAsync(
             $"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}");
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(warmUp);
         var before = app.CpuTime();
         await Task.Delay(duration);
         var cpu = (app.CpuTime() - before).TotalSeconds / duration.TotalSeconds;
