@@ -46,8 +46,8 @@ public sealed class NodeCollector(ISourceFilter filter, IProfilesConsumer next, 
             return ConsumeStatus.Accepted;
         }
 
-        // Positions changed when resources were removed, so the batch is rebuilt; the request stays valid.
-        var forwarded = dropped ? ProfileBatch.Create(request, Profiles.Validation.ProfilesValidator.Validate(request)) : batch;
+        // Positions changed when resources were removed, so the batch is rebuilt; what is left stays valid.
+        var forwarded = dropped ? ProfileBatch.CreateValidated(request) : batch;
         return await next.ConsumeAsync(forwarded, cancellationToken).ConfigureAwait(false);
     }
 

@@ -29,9 +29,4 @@ public sealed class FrameTable
         EstimatedBytes += 22 + (2L * label.Length) + 48;
         return id;
     }
-
-    public bool TryGetId(string label, out int id) => _ids.TryGetValue(label, out id);
-
-    /// <summary>The frames with ids from <paramref name="start"/> on, for callers that ship only what is new.</summary>
-    public IReadOnlyList<Frame> Since(int start) => _frames.GetRange(start, _frames.Count - start);
 }

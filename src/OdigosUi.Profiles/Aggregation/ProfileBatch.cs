@@ -32,6 +32,9 @@ public sealed class ProfileBatch
 
     public static ProfileBatch Create(ExportProfilesServiceRequest request) => Create(request, ProfilesValidator.Validate(request));
 
+    /// <summary>A batch of a request already known to be valid as a whole (e.g. what is left after removing invalid profiles).</summary>
+    public static ProfileBatch CreateValidated(ExportProfilesServiceRequest request) => Create(request, new ValidationResult());
+
     public static ProfileBatch Create(ExportProfilesServiceRequest request, ValidationResult validation)
     {
         var dictionary = new DictionaryView(request.Dictionary);

@@ -53,24 +53,6 @@ public sealed class ProfileSnapshot
     /// <summary>Children of <paramref name="node"/> ordered by label (ordinal).</summary>
     public int[] Children(int node) => (_children ??= BuildChildren())[node];
 
-    /// <summary>Frames root-first of the stack ending at <paramref name="node"/>.</summary>
-    public string[] Path(int node)
-    {
-        var depth = 0;
-        for (var n = node; n != ProfileTree.Root; n = Parent[n])
-        {
-            depth++;
-        }
-
-        var path = new string[depth];
-        for (var n = node; n != ProfileTree.Root; n = Parent[n])
-        {
-            path[--depth] = Label(n);
-        }
-
-        return path;
-    }
-
     private int[][] BuildChildren()
     {
         var counts = new int[NodeCount];

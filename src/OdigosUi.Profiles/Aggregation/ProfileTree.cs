@@ -60,13 +60,7 @@ public sealed class ProfileTree
 
     public IReadOnlyList<TimeBucket> Buckets => _buckets;
 
-    public int Parent(int node) => _parent[node];
-
-    public int FrameId(int node) => _frame[node];
-
-    public long Self(int node) => _self[node];
-
-    public bool IsStackEnd(int node) => (_stackEnd[node >> 6] & (1UL << node)) != 0;
+    private bool IsStackEnd(int node) => (_stackEnd[node >> 6] & (1UL << node)) != 0;
 
     /// <summary>The node of the stack whose frames are <paramref name="rootFirstFrames"/>, created when new.</summary>
     public int InternStack(ReadOnlySpan<int> rootFirstFrames)
