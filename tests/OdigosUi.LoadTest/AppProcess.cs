@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -84,32 +83,10 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>User + system CPU time the process has used.</summary>
-    public TimeSpan CpuTime()
-    {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
+    public TimeSpan CpuTime() => ProcStats.CpuTime(Pid);
 
     /// <summary>Resident set size and its peak, in bytes.</summary>
-    public (long Rss, long Peak) Memory()
-    {
-        long rss = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                rss = Kilobytes(line);
-            }
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                peak = Kilobytes(line);
-            }
-        }
-
-        return (rss, peak);
-    }
+    public (long Rss, long Peak) Memory() => ProcStats.Memory(Pid);
 
     public async ValueTask DisposeAsync()
     {
@@ -122,9 +99,6 @@ public sealed class AppProcess : IAsyncDisposable
         _process.Dispose();
         Directory.Delete(_dataDir, recursive: true);
     }
-
-    private static long Kilobytes(string line) =>
-        long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 
     private static int FreePort()
     {

@@ -63,24 +63,12 @@ public static class ProfilerOverheadScenario
         _ = perf.StandardError.ReadToEndAsync();
         _ = perf.StandardOutput.ReadToEndAsync();
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var before = CpuTime(perf.Id);
+        var before = ProcStats.CpuTime(perf.Id);
         await Task.Delay(duration);
-        var cpu = (CpuTime(perf.Id) - before).TotalSeconds / duration.TotalSeconds;
-        var rss = Rss(perf.Id);
+        var cpu = (ProcStats.CpuTime(perf.Id) - before).TotalSeconds / duration.TotalSeconds;
+        var rss = ProcStats.Memory(perf.Id).Rss;
         await perf.WaitForExitAsync();
         File.Delete(output);
         Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} |");
     }
-
-    private static TimeSpan CpuTime(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0);
-    }
-
-    private static long Rss(int pid) => File.ReadLines($"/proc/{pid}/status")
-        .Where(line => line.StartsWith("VmRSS:", StringComparison.Ordinal))
-        .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
-        .FirstOrDefault();
 }
