@@ -69,8 +69,32 @@ public static class ReferenceFolded
             }
         }
 
+        return Format(sums);
+    }
+
+    /// <summary>Folded text of summed stacks: <c>stack value</c> lines in code-point order.</summary>
+    public static string Format(IEnumerable<KeyValuePair<string, long>> sums)
+    {
         var lines = sums.Select(kv => $"{kv.Key} {kv.Value.ToString(CultureInfo.InvariantCulture)}").ToList();
         lines.Sort((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
         return string.Concat(lines.Select(line => line + "\n"));
+    }
+
+    /// <summary>The stacks and values of folded text.</summary>
+    public static Dictionary<string, long> Parse(string folded) => folded
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .ToDictionary(line => line[..line.LastIndexOf(' ')], line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+    /// <summary>The sum of every value of folded text.</summary>
+    public static long Total(string folded) => Parse(folded).Values.Sum();
+
+    /// <summary>A copy of <paramref name="request"/> with only its resource at <paramref name="index"/> (same dictionary).</summary>
+    public static ExportProfilesServiceRequest OnlyResource(ExportProfilesServiceRequest request, int index)
+    {
+        var only = request.Clone();
+        var kept = only.ResourceProfiles[index];
+        only.ResourceProfiles.Clear();
+        only.ResourceProfiles.Add(kept);
+        return only;
     }
 }

@@ -67,7 +67,7 @@ public class ProfileConverterTests
     {
         var request = SyntheticPayloads.Small(5);
         var folded = ReferenceFolded.Compute(request, Cpu);
-        var sum = folded.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..]));
+        var sum = ReferenceFolded.Total(folded);
         var json = JsonDocument.Parse(ProfileConverter.Convert(request.ToByteArray(), OutputFormat.Flamebearer, null).Output);
         Assert.Equal(sum, json.RootElement.GetProperty("flamebearer").GetProperty("numTicks").GetInt64());
     }
@@ -126,16 +126,13 @@ public class ProfileConverterTests
 
         var folded = Folded(Gzip(Encoding.UTF8.GetBytes(lines)));
 
-        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var line in (ReferenceFolded.Compute(first, Cpu) + ReferenceFolded.Compute(second, Cpu)).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var expected = ReferenceFolded.Parse(ReferenceFolded.Compute(first, Cpu));
+        foreach (var (stack, value) in ReferenceFolded.Parse(ReferenceFolded.Compute(second, Cpu)))
         {
-            var cut = line.LastIndexOf(' ');
-            expected[line[..cut]] = expected.GetValueOrDefault(line[..cut]) + long.Parse(line[(cut + 1)..]);
+            expected[stack] = expected.GetValueOrDefault(stack) + value;
         }
 
-        var sorted = expected.Select(kv => $"{kv.Key} {kv.Value}").ToList();
-        sorted.Sort((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
-        Assert.Equal(string.Concat(sorted.Select(line => line + "\n")), folded);
+        Assert.Equal(ReferenceFolded.Format(expected), folded);
     }
 
     [Fact]

@@ -71,9 +71,7 @@ public class GoPprofInteropTests
         }
 
         Flush();
-        var lines = sums.Select(kv => $"{kv.Key} {kv.Value}").ToList();
-        lines.Sort((a, b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
-        return string.Concat(lines.Select(line => line + "\n"));
+        return ReferenceFolded.Format(sums);
     }
 
     private static string RunGoPprof(params string[] args)

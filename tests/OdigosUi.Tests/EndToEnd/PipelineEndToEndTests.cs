@@ -46,13 +46,8 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
     private static IReadOnlyList<(SourceKey Source, ExportProfilesServiceRequest Only)> PerSource(ExportProfilesServiceRequest request)
     {
         var dictionary = new DictionaryView(request.Dictionary);
-        return [.. request.ResourceProfiles.Select(resource =>
-        {
-            var only = request.Clone();
-            only.ResourceProfiles.Clear();
-            only.ResourceProfiles.Add(resource.Clone());
-            return (dictionary.SourceKey(resource.Resource), only);
-        })];
+        return [.. request.ResourceProfiles.Select((resource, index) =>
+            (dictionary.SourceKey(resource.Resource), ReferenceFolded.OnlyResource(request, index)))];
     }
 
     private async Task EnableAndOpen(SourceKey source)
@@ -87,9 +82,8 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
 
         foreach (var (source, only) in sources.Take(2))
         {
-            var expected = ReferenceFolded.Compute(only, Cpu);
-            var doubled = string.Concat(expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
-                $"{line[..line.LastIndexOf(' ')]} {long.Parse(line[(line.LastIndexOf(' ') + 1)..]) * 2}\n"));
+            var doubled = ReferenceFolded.Format(ReferenceFolded.Parse(ReferenceFolded.Compute(only, Cpu))
+                .Select(stack => KeyValuePair.Create(stack.Key, stack.Value * 2)));
             Assert.Equal(doubled, await _ui.GetStringAsync($"/api/profiling/{source.Namespace}/{source.Kind}/{source.Name}/flamegraph?format=folded"));
         }
 
@@ -152,7 +146,7 @@ public sealed class PipelineEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await otlpHttp.PostAsync("/v1development/profiles", content)).StatusCode);
 
         await pyroscope.WaitForAcceptedAsync(1, TimeSpan.FromSeconds(20));
-        var expectedTotal = ReferenceFolded.Compute(only, Cpu).Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..]));
+        var expectedTotal = ReferenceFolded.Total(ReferenceFolded.Compute(only, Cpu));
         Assert.Equal(expectedTotal, pyroscope.TotalSampleValue);
         Assert.Equal([source.Name], pyroscope.ServiceNames);
         Assert.Empty(pyroscope.Rejected);

@@ -32,10 +32,7 @@ public sealed class SplitRolesTests
             var request = SyntheticPayloads.Small(6);
             var dictionary = new DictionaryView(request.Dictionary);
             var source = dictionary.SourceKey(request.ResourceProfiles[0].Resource);
-            var only = request.Clone();
-            var first = only.ResourceProfiles[0];
-            only.ResourceProfiles.Clear();
-            only.ResourceProfiles.Add(first);
+            var only = ReferenceFolded.OnlyResource(request, 0);
 
             using var nodeApi = new HttpClient { BaseAddress = nodeAddresses.Ui.Single() };
             using var uiApi = new HttpClient { BaseAddress = uiAddresses.Ui.Single() };
