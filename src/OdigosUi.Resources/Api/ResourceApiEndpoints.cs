@@ -149,7 +149,7 @@ public static class ResourceApiEndpoints
     private static IResult DestinationNotFound(string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Destination not found", detail: $"There is no destination '{id}'.");
 
-    private static IResult? ToProblem(Exception exception) => exception switch
+    public static IResult? ToProblem(Exception exception) => exception switch
     {
         DestinationValidationException validation => Results.ValidationProblem(
             validation.Errors.ToDictionary(p => p.Key, p => p.Value),
@@ -161,7 +161,7 @@ public static class ResourceApiEndpoints
     };
 
     /// <summary>Reads a JSON body; a missing, empty, malformed or mistyped body is a 400 problem with the reason.</summary>
-    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest request)
+    public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest request)
         where T : class
     {
         if (request.ContentType is { Length: > 0 } && !request.HasJsonContentType())

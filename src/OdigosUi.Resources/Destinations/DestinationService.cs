@@ -668,7 +668,7 @@ public sealed class DestinationService
     private static string Label(DestinationField field) => string.IsNullOrWhiteSpace(field.DisplayName) ? field.Name : field.DisplayName;
 
     /// <summary><c>[FIELD, "==" | "!=", VALUE]</c> against the effective values (case-insensitive); no condition: shown.</summary>
-    private static bool IsRendered(DestinationField field, Dictionary<string, string> effective)
+    public static bool IsRendered(DestinationField field, IReadOnlyDictionary<string, string> effective)
     {
         if (field.RenderCondition is not [var other, var op, var expected])
         {

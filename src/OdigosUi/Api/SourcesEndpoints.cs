@@ -1,7 +1,4 @@
-using OdigosUi.Pipeline.Collector;
-using OdigosUi.Pipeline.Slots;
-using OdigosUi.Profiles.Model;
-using OdigosUi.Resources.Sources;
+using OdigosUi.Ui;
 
 namespace OdigosUi.Api;
 
@@ -13,32 +10,7 @@ public static class SourcesEndpoints
 {
     public static IEndpointRouteBuilder MapSourcesList(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/sources", (IServiceProvider services) =>
-        {
-            var registry = services.GetRequiredService<SourceRegistry>();
-            var seen = services.GetService<WorkloadDirectory>()?.List() ?? [];
-            var slots = services.GetService<ProfilingSlots>();
-            var rows = new Dictionary<SourceKey, SourceRow>();
-            foreach (var workload in registry.EnabledWorkloads)
-            {
-                var key = new SourceKey(workload.Namespace, workload.Kind, workload.Name);
-                rows[key] = new SourceRow(key.ToString(), key.Namespace, key.Kind, key.Name, Enabled: true, Profiling: false, null, 0);
-            }
-
-            foreach (var workload in seen)
-            {
-                var enabled = registry.IsEnabled(workload.Source.Namespace, workload.Source.Kind, workload.Source.Name);
-                rows[workload.Source] = new SourceRow(workload.Source.ToString(), workload.Source.Namespace, workload.Source.Kind, workload.Source.Name,
-                    enabled, false, workload.LastSeen, workload.Samples);
-            }
-
-            return Results.Ok(rows.Values
-                .Select(row => row with { Profiling = slots?.IsOpen(new SourceKey(row.Namespace, row.Kind, row.Name)) ?? false })
-                .OrderBy(row => row.Key, StringComparer.Ordinal));
-        });
-
+        endpoints.MapGet("/api/sources", (WorkloadListing listing) => Results.Ok(listing.List()));
         return endpoints;
     }
-
-    private sealed record SourceRow(string Key, string Namespace, string Kind, string Name, bool Enabled, bool Profiling, DateTimeOffset? LastSeen, long Samples);
 }

@@ -35,6 +35,7 @@ public static class OdigosUiHostingExtensions
         if (role is { } r)
         {
             builder.AddProfilesPipeline(r, [url]);
+            builder.AddWebUi(r);
         }
         else
         {
@@ -44,7 +45,7 @@ public static class OdigosUiHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps every endpoint: health, readiness, metrics, the OTLP receivers, the REST API and the (placeholder) UI.</summary>
+    /// <summary>Maps every endpoint: health, readiness, metrics, the OTLP receivers, the REST API and the web UI.</summary>
     public static WebApplication MapOdigosUi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -56,13 +57,20 @@ public static class OdigosUiHostingExtensions
             app.MapProfilesPipeline(role);
         }
 
-        app.MapGet("/", (IOptions<RoleOptions> role) => Results.Content(
-            $"""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>OdigosUi</title></head>
-            <body><h1>OdigosUi is running</h1><p>Role: {role.Value.Role.Trim().ToLowerInvariant()}</p></body></html>
-            """,
-            "text/html; charset=utf-8"));
+        if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } uiRole)
+        {
+            app.MapWebUi(uiRole);
+            if (!uiRole.RunsUi())
+            {
+                app.MapGet("/", (IOptions<RoleOptions> role) => Results.Content(
+                    $"""
+                    <!DOCTYPE html>
+                    <html lang="en"><head><meta charset="utf-8"><title>OdigosUi</title></head>
+                    <body><h1>OdigosUi is running</h1><p>Role: {role.Value.Role.Trim().ToLowerInvariant()} (the web UI runs in roles all and ui)</p></body></html>
+                    """,
+                    "text/html; charset=utf-8"));
+            }
+        }
 
         return app;
     }

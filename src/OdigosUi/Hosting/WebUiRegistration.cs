@@ -1,0 +1,50 @@
+using MudBlazor.Services;
+using OdigosUi.Components;
+using OdigosUi.Destinations;
+using OdigosUi.Ui;
+
+namespace OdigosUi.Hosting;
+
+/// <summary>The Blazor Server UI (roles that hold the profile buffer) and the services its pages and the REST API share.</summary>
+internal static class WebUiRegistration
+{
+    public const string StaticAssetsManifest = "odigos-ui.staticwebassets.endpoints.json";
+
+    public static void AddWebUi(this WebApplicationBuilder builder, OdigosUiRole role)
+    {
+        var services = builder.Services;
+        services.AddSingleton<WorkloadListing>();
+        services.AddOptions<ConnectionTestOptions>().Bind(builder.Configuration.GetSection(ConnectionTestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ConnectionTester>();
+        if (!role.RunsUi())
+        {
+            return;
+        }
+
+        // Serves wwwroot and MudBlazor's assets from their build locations when not running a published copy.
+        builder.WebHost.UseStaticWebAssets();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddScoped<PipelineHealthReader>();
+    }
+
+    public static void MapWebUi(this WebApplication app, OdigosUiRole role)
+    {
+        app.MapTestConnection();
+        if (!role.RunsUi())
+        {
+            return;
+        }
+
+        // The manifest lists wwwroot and MudBlazor's assets; it sits next to odigos-ui.dll (absent when the host runs
+        // inside another assembly's tests, which do not need the browser assets).
+        var manifest = Path.Combine(AppContext.BaseDirectory, StaticAssetsManifest);
+        if (File.Exists(manifest))
+        {
+            app.MapStaticAssets(manifest);
+        }
+
+        app.UseAntiforgery();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+}
