@@ -57,6 +57,13 @@ public static class ResourceServiceCollectionExtensions
 
             return new EmbeddedResourceStore(options.DataDir, logger, sp.GetRequiredService<TimeProvider>());
         });
+        if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) == ResourceBackend.Cluster)
+        {
+            services.TryAddSingleton<IWorkloadCatalog>(sp => new KubernetesWorkloadCatalog(
+                new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()), sp.GetRequiredService<ILogger<KubernetesWorkloadCatalog>>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkloadCatalogRefresher>());
+        }
+
         services.TryAddSingleton(_ => DestinationCatalog.LoadEmbedded());
         services.TryAddSingleton<DestinationService>();
         services.TryAddSingleton<SourceService>();

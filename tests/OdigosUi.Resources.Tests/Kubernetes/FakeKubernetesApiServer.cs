@@ -17,7 +17,8 @@ namespace OdigosUi.Resources.Tests.Kubernetes;
 
 /// <summary>
 /// A fake Kubernetes API server on Kestrel (127.0.0.1, port 0) that speaks enough REST for KubernetesClient:
-/// <c>/apis/odigos.io/v1alpha1/[namespaces/{ns}/]{destinations|sources}[/{name}[/status]]</c> and
+/// <c>/apis/odigos.io/v1alpha1/[namespaces/{ns}/]{destinations|sources}[/{name}[/status]]</c>,
+/// <c>/apis/apps/v1/.../{deployments|statefulsets|daemonsets}</c>, <c>/apis/batch/v1/.../cronjobs</c> and
 /// <c>/api/v1/[namespaces/{ns}/]secrets[/{name}]</c> with GET (object, list, <c>?watch=true</c>), POST, PUT and
 /// DELETE, with the API server's rules: generateName, uid, creationTimestamp, a global resourceVersion counter,
 /// optimistic concurrency (409 Conflict), the status subresource (status ignored on the main resource, spec ignored on
@@ -34,6 +35,10 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         ["destinations"] = ("odigos.io", "v1alpha1", "Destination", true),
         ["sources"] = ("odigos.io", "v1alpha1", "Source", true),
         ["secrets"] = ("", "v1", "Secret", false),
+        ["deployments"] = ("apps", "v1", "Deployment", true),
+        ["statefulsets"] = ("apps", "v1", "StatefulSet", true),
+        ["daemonsets"] = ("apps", "v1", "DaemonSet", true),
+        ["cronjobs"] = ("batch", "v1", "CronJob", true),
     };
 
     private readonly object _lock = new();
@@ -265,7 +270,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             i = 2;
         }
-        else if (parts.Length >= 3 && parts[0] == "apis" && parts[1] == "odigos.io" && parts[2] == "v1alpha1")
+        else if (parts.Length >= 3 && parts[0] == "apis")
         {
             i = 3;
         }
@@ -287,7 +292,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         plural = parts[i++];
         bool core = parts[0] == "api";
-        if (!Kinds.TryGetValue(plural, out var kind) || (kind.Group.Length == 0) != core)
+        if (!Kinds.TryGetValue(plural, out var kind) || (kind.Group.Length == 0) != core || (!core && (parts[1] != kind.Group || parts[2] != kind.Version)))
         {
             return false;
         }

@@ -32,7 +32,9 @@ public sealed class InProcessHostTests
 
             using HttpResponseMessage root = await client.GetAsync("/");
             Assert.Equal(HttpStatusCode.OK, root.StatusCode);
-            Assert.Contains("OdigosUi is running", await root.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var html = await root.Content.ReadAsStringAsync();
+            Assert.Contains("<title>OdigosUi</title>", html, StringComparison.Ordinal);
+            Assert.Contains("_framework/blazor.web.js", html, StringComparison.Ordinal);
         }
         finally
         {
