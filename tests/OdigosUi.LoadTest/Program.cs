@@ -25,6 +25,9 @@ switch (scenario)
     case "profiler-overhead":
         await ProfilerOverheadScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20), TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 5));
         return 0;
+    case "ui-sources":
+        await UiSourcesScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 2000, args.Length > 2 ? int.Parse(args[2]) : 10);
+        return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
         await LatencyScenario.RunAsync(200);
@@ -32,6 +35,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | ui-sources [workloads] [circuits] | all");
         return 2;
 }
