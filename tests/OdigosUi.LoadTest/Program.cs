@@ -25,6 +25,16 @@ switch (scenario)
     case "profiler-overhead":
         await ProfilerOverheadScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20), TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 5));
         return 0;
+    case "live-bytes":
+        await LiveScenarios.BytesAsync(args.Length > 1 ? int.Parse(args[1]) : 3000, args.Length > 2 ? int.Parse(args[2]) : 30);
+        return 0;
+    case "live-latency":
+        await LiveScenarios.LatencyAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        return 0;
+    case "live-watchers":
+        await LiveScenarios.WatchersAsync(args.Length > 1 ? int.Parse(args[1]) : 20, args.Length > 2 ? int.Parse(args[2]) : 4, 3000,
+            TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 30));
+        return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
         await LatencyScenario.RunAsync(200);
@@ -32,6 +42,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] | all");
         return 2;
 }
