@@ -109,10 +109,10 @@ public static class LiveScenarios
     }
 
     /// <summary>
-    /// The app's CPU and memory while every Source gets a report a second, without watchers and then with
-    /// <paramref name="watchers"/> connections spread over the Sources.
+    /// The app's CPU and memory while every Source gets <paramref name="reportsPerSecond"/> reports a second, without
+    /// watchers and then with <paramref name="watchers"/> connections spread over the Sources.
     /// </summary>
-    public static async Task WatchersAsync(int watchers, int sources, int uniqueStacks, TimeSpan duration)
+    public static async Task WatchersAsync(int watchers, int sources, int uniqueStacks, TimeSpan duration, int reportsPerSecond)
     {
         var populations = Enumerable.Range(0, sources).Select(i => new StackPopulation(uniqueStacks, seed: 10 + i)).ToArray();
         await using var app = await AppProcess.StartAsync("--Profiling:Ui:SlotMaxBytes=268435456");
@@ -131,14 +131,15 @@ public static class LiveScenarios
         var senders = names.Zip(populations).Select((pair, index) => Task.Run(async () =>
         {
             var local = new Random(100 + index);
-            await Task.Delay(1000 * index / sources);
+            var gap = TimeSpan.FromSeconds(1.0 / reportsPerSecond);
+            await Task.Delay(gap * index / sources);
             while (!stop.IsCancellationRequested)
             {
                 await PostAsync(otlp, pair.Second.Report(pair.First, ReportSamples, local, Now()));
                 Interlocked.Increment(ref reportsSent);
                 try
                 {
-                    await Task.Delay(1000, stop.Token);
+                    await Task.Delay(gap, stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -146,7 +147,7 @@ public static class LiveScenarios
             }
         })).ToArray();
 
-        Console.WriteLine($"## {watchers} live watchers: {sources} Sources of {uniqueStacks:N0} stacks, each getting a report of {ReportSamples} samples a second; {duration.TotalSeconds:F0} s per row");
+        Console.WriteLine($"## {watchers} live watchers: {sources} Sources of {uniqueStacks:N0} stacks, each getting {reportsPerSecond} report(s) of {ReportSamples} samples a second; {duration.TotalSeconds:F0} s per row");
         Console.WriteLine();
         Console.WriteLine("| watchers | app CPU (cores) | app RSS end / peak (MiB) | updates/s per watcher | bytes per update (mean) | slot nodes per Source |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
