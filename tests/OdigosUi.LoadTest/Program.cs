@@ -28,6 +28,16 @@ switch (scenario)
     case "ui-sources":
         await UiSourcesScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 2000, args.Length > 2 ? int.Parse(args[2]) : 10);
         return 0;
+    case "live-bytes":
+        await LiveScenarios.BytesAsync(args.Length > 1 ? int.Parse(args[1]) : 3000, args.Length > 2 ? int.Parse(args[2]) : 30);
+        return 0;
+    case "live-latency":
+        await LiveScenarios.LatencyAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        return 0;
+    case "live-watchers":
+        await LiveScenarios.WatchersAsync(args.Length > 1 ? int.Parse(args[1]) : 20, args.Length > 2 ? int.Parse(args[2]) : 4, 3000,
+            TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 30), args.Length > 4 ? int.Parse(args[4]) : 1);
+        return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
         await LatencyScenario.RunAsync(200);
@@ -35,6 +45,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }

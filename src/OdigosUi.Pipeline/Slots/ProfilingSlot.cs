@@ -9,8 +9,10 @@ namespace OdigosUi.Pipeline.Slots;
 /// </summary>
 public sealed class ProfilingSlot
 {
+    private static long s_generations;
     private readonly Dictionary<ProfileType, ProfileTree> _trees = [];
     private AggregationOptions _aggregation;
+    private SharedSnapshot? _live;
 
     internal ProfilingSlot(SourceKey source, DateTimeOffset now, AggregationOptions aggregation)
     {
@@ -18,6 +20,7 @@ public sealed class ProfilingSlot
         OpenedAt = now;
         LastViewedAt = now;
         _aggregation = aggregation;
+        Generation = Interlocked.Increment(ref s_generations);
     }
 
     public SourceKey Source { get; }
@@ -35,6 +38,9 @@ public sealed class ProfilingSlot
 
     /// <summary>Bumped on every change so watchers can tell there is something new.</summary>
     public long Version { get; private set; }
+
+    /// <summary>Unique per slot instance and per clear, so a watcher can tell its data is gone.</summary>
+    public long Generation { get; private set; }
 
     public long EstimatedBytes => Frames.EstimatedBytes + _trees.Values.Sum(tree => tree.EstimatedBytes);
 
@@ -67,5 +73,26 @@ public sealed class ProfilingSlot
         SampleCount = 0;
         DroppedSamples = 0;
         Version++;
+        Generation = Interlocked.Increment(ref s_generations);
+        _live = null;
     }
+
+    /// <summary>
+    /// The tree's snapshot for a window, shared by the live watchers that ask for the same tree version and window
+    /// while one of them still holds it (weakly cached, so it costs no memory once they are done).
+    /// </summary>
+    internal ProfileSnapshot LiveSnapshot(ProfileTree tree, TimeWindow window, long windowKey)
+    {
+        if (_live is { } cached && cached.Tree == tree && cached.Version == tree.Version && cached.WindowKey == windowKey
+            && cached.Snapshot.TryGetTarget(out var shared))
+        {
+            return shared;
+        }
+
+        var snapshot = tree.Snapshot(window);
+        _live = new SharedSnapshot(tree, tree.Version, windowKey, new WeakReference<ProfileSnapshot>(snapshot));
+        return snapshot;
+    }
+
+    private sealed record SharedSnapshot(ProfileTree Tree, long Version, long WindowKey, WeakReference<ProfileSnapshot> Snapshot);
 }

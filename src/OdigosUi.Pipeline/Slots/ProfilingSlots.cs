@@ -1,3 +1,4 @@
+using OdigosUi.Pipeline.Live;
 using OdigosUi.Profiles.Aggregation;
 using OdigosUi.Profiles.Model;
 
@@ -182,6 +183,44 @@ public sealed class ProfilingSlots : IProfilesConsumer
             var tree = chosen is { } t ? slot.Tree(t) : null;
             return new SlotSnapshot(tree?.Snapshot(window), chosen, available);
         }
+    }
+
+    /// <summary>Counts as a view of the slot, so it does not expire; false when it is not open (it is not reopened).</summary>
+    public bool Touch(SourceKey source)
+    {
+        lock (_lock)
+        {
+            if (!_slots.TryGetValue(source, out var slot))
+            {
+                return false;
+            }
+
+            slot.LastViewedAt = _time.GetUtcNow();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The next live update for <paramref name="cursor"/> from the slot of <paramref name="source"/> (counts as a
+    /// view): null when nothing changed since the cursor's last update, a <see cref="ProfileUpdate.Closed"/> update
+    /// once when the slot is gone. Versions are compared under the lock; the tree is copied only when it changed.
+    /// </summary>
+    public ProfileUpdate? NextUpdate(SourceKey source, LiveCursor cursor)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        LiveCapture capture;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (_slots.TryGetValue(source, out var slot))
+            {
+                slot.LastViewedAt = now;
+            }
+
+            capture = cursor.Capture(slot, now);
+        }
+
+        return cursor.Apply(capture);
     }
 
     /// <summary>Adds the profiles of Sources with an open slot; others are ignored.</summary>

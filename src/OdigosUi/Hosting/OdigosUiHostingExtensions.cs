@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OdigosUi.Live;
 
 namespace OdigosUi.Hosting;
 
@@ -28,6 +29,7 @@ public static class OdigosUiHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
         builder.AddOdigosUiTelemetry();
+        services.AddLiveProfiles(builder.Configuration);
 
         // Role-specific workers. The role is null when invalid: nothing role-specific is registered and start-up
         // validation reports the value (Kestrel then listens on Ui:Url only).
@@ -56,6 +58,8 @@ public static class OdigosUiHostingExtensions
         {
             app.MapProfilesPipeline(role);
         }
+
+        app.MapLiveProfiles();
 
         if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } uiRole)
         {
