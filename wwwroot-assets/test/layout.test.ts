@@ -97,3 +97,13 @@ describe("geometry", () => {
     assert.deepEqual(g.visibleRows(0), [0, 1]);
   });
 });
+
+describe("child order", () => {
+  it("is ordinal by label (upper case before lower case), ties by id, and follows new children", () => {
+    const t = fromFolded("r;b 1\nr;a 1\nr;B 1\nr;_x 1\nr;ä 1");
+    const r = t.resolvePath(["r"]).node;
+    assert.deepEqual(Array.from(t.children(r), (n) => t.label(n)), ["B", "_x", "a", "b", "ä"]);
+    t.addNode(r, t.frames.add("A"));
+    assert.deepEqual(Array.from(t.children(r), (n) => t.label(n)), ["A", "B", "_x", "a", "b", "ä"]);
+  });
+});

@@ -2,6 +2,8 @@ import { FrameTable } from "./frameTable";
 
 export const ROOT = 0;
 export const ROOT_LABEL = "total";
+/** Node ids stay below 2^26 inside sort keys (rank * 2^26 + id stays an exact double for 2^27 ranks). */
+const ID_SPACE = 2 ** 26;
 
 /**
  * A call tree in parallel typed arrays. Node 0 is the root; a node's parent always has a lower id, so a reverse
@@ -142,9 +144,15 @@ export class FlameTree {
       list[--i] = c;
     }
     if (list.length > 1) {
-      const frames = this.frames;
-      const frame = this.frame;
-      list.sort((a, b) => frames.rankOf(frame[a]) - frames.rankOf(frame[b]) || a - b);
+      // Sort numeric keys (label rank, then id) natively instead of calling a comparator per pair.
+      const keys = new Float64Array(list.length);
+      for (let k = 0; k < list.length; k++) {
+        keys[k] = this.frames.rankOf(this.frame[list[k]]) * ID_SPACE + list[k];
+      }
+      keys.sort();
+      for (let k = 0; k < list.length; k++) {
+        list[k] = keys[k] % ID_SPACE;
+      }
     }
     this.sorted.set(node, list);
     return list;
@@ -210,7 +218,9 @@ export class FlameTree {
       this.nextSibling[id] = this.firstChild[parent];
       this.firstChild[parent] = id;
       this.childCount[parent]++;
-      this.sorted.delete(parent);
+      if (this.sorted.size > 0) {
+        this.sorted.delete(parent);
+      }
     }
     this.size = id + 1;
     return id;

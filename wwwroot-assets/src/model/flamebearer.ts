@@ -31,36 +31,43 @@ export function loadFlamebearer(input: unknown): LoadedProfile {
   }
   const tree = new FlameTree();
   const frameOfName = new Int32Array(names.length).fill(-1);
-  let parents: Bar[] = [];
+  tree.reserve(levels.reduce((n, level) => n + (Array.isArray(level) ? level.length / 4 : 0), 1));
+  // Bars of the level above: start, end and node, in x order.
+  let above = new LevelBars(1);
   let startLevel = 0;
-  if (levels.length > 0 && levels[0].length === 4) {
-    const rootBar = readLevel(levels[0], 0, names.length)[0];
-    tree.self[ROOT] = rootBar.self;
-    parents = [{ ...rootBar, node: ROOT }];
+  if (levels.length > 0 && Array.isArray(levels[0]) && levels[0].length === 4) {
+    const root = readLevel(levels[0], 0, names.length);
+    tree.self[ROOT] = root.self[0];
+    above = root;
+    above.node[0] = ROOT;
     startLevel = 1;
   } else {
-    parents = [{ x: 0, total: Number.MAX_VALUE, self: 0, name: 0, node: ROOT }];
+    above.start[0] = 0;
+    above.end[0] = Number.MAX_VALUE;
+    above.node[0] = ROOT;
   }
   for (let l = startLevel; l < levels.length; l++) {
     const bars = readLevel(levels[l], l, names.length);
     let p = 0;
-    for (const bar of bars) {
-      while (p < parents.length && parents[p].x + parents[p].total <= bar.x) {
+    for (let i = 0; i < bars.count; i++) {
+      const x = bars.start[i];
+      while (p < above.count && above.end[p] <= x) {
         p++;
       }
-      const parent = parents[p];
-      if (parent === undefined || bar.x < parent.x || bar.x + bar.total > parent.x + parent.total) {
-        throw new FlamebearerError(`flamebearer: bar at level ${l}, x ${bar.x} lies outside every bar of level ${l - 1}`);
+      if (p >= above.count || x < above.start[p] || bars.end[i] > above.end[p]) {
+        throw new FlamebearerError(`flamebearer: bar at level ${l}, x ${x} lies outside every bar of level ${l - 1}`);
       }
-      let frame = frameOfName[bar.name];
+      const name = bars.name[i];
+      let frame = frameOfName[name];
       if (frame < 0) {
-        frame = tree.frames.add(String(names[bar.name]));
-        frameOfName[bar.name] = frame;
+        frame = tree.frames.add(String(names[name]));
+        frameOfName[name] = frame;
       }
-      bar.node = tree.addNode(parent.node, frame);
-      tree.self[bar.node] = bar.self;
+      const node = tree.addNode(above.node[p], frame);
+      bars.node[i] = node;
+      tree.self[node] = bars.self[i];
     }
-    parents = bars;
+    above = bars;
   }
   tree.addSelfDeferred(ROOT, 0);
   tree.ensureTotals();
@@ -73,31 +80,45 @@ export function loadFlamebearer(input: unknown): LoadedProfile {
   };
 }
 
-interface Bar {
-  x: number;
-  total: number;
-  self: number;
-  name: number;
-  node: number;
+class LevelBars {
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly self: Float64Array;
+  readonly name: Int32Array;
+  readonly node: Int32Array;
+  constructor(readonly count: number) {
+    this.start = new Float64Array(count);
+    this.end = new Float64Array(count);
+    this.self = new Float64Array(count);
+    this.name = new Int32Array(count);
+    this.node = new Int32Array(count);
+  }
 }
 
-function readLevel(level: unknown, index: number, nameCount: number): Bar[] {
+function readLevel(level: unknown, index: number, nameCount: number): LevelBars {
   if (!Array.isArray(level) || level.length % 4 !== 0) {
     throw new FlamebearerError(`flamebearer: level ${index} is not a list of [x, total, self, name] groups`);
   }
-  const bars: Bar[] = [];
+  const bars = new LevelBars(level.length / 4);
   let end = 0;
-  for (let i = 0; i < level.length; i += 4) {
-    const [dx, total, self, name] = [level[i], level[i + 1], level[i + 2], level[i + 3]];
-    if (![dx, total, self, name].every((v) => typeof v === "number" && Number.isFinite(v)) || dx < 0 || total < 0 || self < 0 || self > total) {
-      throw new FlamebearerError(`flamebearer: level ${index}, bar ${i / 4} has invalid numbers`);
+  for (let i = 0, b = 0; i < level.length; i += 4, b++) {
+    const dx = level[i];
+    const total = level[i + 1];
+    const self = level[i + 2];
+    const name = level[i + 3];
+    if (typeof dx !== "number" || typeof total !== "number" || typeof self !== "number" || !(dx >= 0) || !(total >= 0) ||
+      !(self >= 0) || self > total || !Number.isFinite(dx + total)) {
+      throw new FlamebearerError(`flamebearer: level ${index}, bar ${b} has invalid numbers`);
     }
     if (!Number.isInteger(name) || name < 0 || name >= nameCount) {
-      throw new FlamebearerError(`flamebearer: level ${index}, bar ${i / 4} names ${name} of ${nameCount} names`);
+      throw new FlamebearerError(`flamebearer: level ${index}, bar ${b} names ${name} of ${nameCount} names`);
     }
     const x = end + dx;
     end = x + total;
-    bars.push({ x, total, self, name, node: -1 });
+    bars.start[b] = x;
+    bars.end[b] = end;
+    bars.self[b] = self;
+    bars.name[b] = name;
   }
   return bars;
 }

@@ -40,15 +40,13 @@ export class FrameTable {
 }
 
 function computeRanks(labels: string[]): Int32Array {
-  const order = labels.map((_, i) => i);
-  order.sort((a, b) => compareOrdinal(labels[a], labels[b]));
+  // Sorting the distinct labels without a comparator compares UTF-16 code units natively: ordinal order.
+  const distinct = [...new Set(labels)].sort();
+  const rankOfLabel = new Map<string, number>();
+  distinct.forEach((label, i) => rankOfLabel.set(label, i));
   const rank = new Int32Array(labels.length);
-  let current = 0;
-  for (let i = 0; i < order.length; i++) {
-    if (i > 0 && labels[order[i]] !== labels[order[i - 1]]) {
-      current = i;
-    }
-    rank[order[i]] = current;
+  for (let i = 0; i < labels.length; i++) {
+    rank[i] = rankOfLabel.get(labels[i])!;
   }
   return rank;
 }

@@ -62,7 +62,11 @@ export class FlameCanvas {
     });
     this.element.addEventListener("keydown", (e) => this.key(e));
     if (typeof ResizeObserver !== "undefined") {
-      this.resizeObserver = new ResizeObserver(() => this.invalidate());
+      this.resizeObserver = new ResizeObserver(() => {
+        if (this.element.clientWidth !== this.width || this.element.clientHeight !== this.height) {
+          this.invalidate();
+        }
+      });
       this.resizeObserver.observe(this.element);
     }
   }
@@ -127,6 +131,15 @@ export class FlameCanvas {
       this.height = height;
       this.layoutStale = true;
     }
+    const dpr = window.devicePixelRatio || 1;
+    const pixelWidth = Math.round(width * dpr);
+    const pixelHeight = Math.round(height * dpr);
+    if (this.canvas.width !== pixelWidth || this.canvas.height !== pixelHeight) {
+      this.canvas.width = pixelWidth;
+      this.canvas.height = pixelHeight;
+      this.canvas.style.width = `${width}px`;
+      this.canvas.style.height = `${height}px`;
+    }
     if (this.layoutStale) {
       layoutTree(this.tree, this.focus, width, 0.5, this.layout);
       this.geometry = new Geometry(this.layout.rows, ROW_HEIGHT, this.orientation, height);
@@ -137,15 +150,6 @@ export class FlameCanvas {
         this.element.scrollTop = this.geometry.contentHeight;
       }
       this.scrolledOnce = true;
-    }
-    const dpr = window.devicePixelRatio || 1;
-    const pixelWidth = Math.round(width * dpr);
-    const pixelHeight = Math.round(height * dpr);
-    if (this.canvas.width !== pixelWidth || this.canvas.height !== pixelHeight) {
-      this.canvas.width = pixelWidth;
-      this.canvas.height = pixelHeight;
-      this.canvas.style.width = `${width}px`;
-      this.canvas.style.height = `${height}px`;
     }
     this.drawnBars = this.renderer.draw(this.layout, this.tree, this.geometry, this.element.scrollTop, width, dpr, {
       colorOf: this.colorOf,

@@ -8,7 +8,7 @@ import { fetchFlamebearer, flamegraphUrl, importProfile, windowName, type Export
 import { diffColor, kindColor, packageColor, type DiffScheme } from "../render/palette";
 import { h, option } from "./dom";
 import { FlameCanvas } from "./flameCanvas";
-import { formatPercent, unitOfType, type ValueUnit } from "./format";
+import { formatNumber, formatPercent, unitOfType, type ValueUnit } from "./format";
 import { injectStyles } from "./styles";
 import { renderBreadcrumb, renderTooltip } from "./tooltip";
 import { renderTopTable, type SortKey } from "./topTable";
@@ -72,6 +72,7 @@ export class FlameView {
   private statusText = "";
   private topRows: FunctionRow[] = [];
   private topComputedAt = -Infinity;
+  private topStale = true;
   private topTimer: ReturnType<typeof setTimeout> | null = null;
   private colorCache: string[] = [];
   private disposed = false;
@@ -306,9 +307,9 @@ export class FlameView {
     }
     this.renderTypes();
     this.unit = unitOfType(update.profileType, update.unit, update.period);
-    const parts = [`${update.sampleCount.toLocaleString("en-US")} samples`];
+    const parts = [`${formatNumber(update.sampleCount)} samples`];
     if (update.droppedSamples > 0) {
-      parts.push(`${update.droppedSamples.toLocaleString("en-US")} dropped (slot full)`);
+      parts.push(`${formatNumber(update.droppedSamples)} dropped (slot full)`);
     }
     if (update.profileType === null) {
       parts.unshift("waiting for data");
@@ -416,7 +417,7 @@ export class FlameView {
     try {
       const profile = await importProfile(this.apiBase, file, null);
       this.loadStatic(profile);
-      this.setStatus(`imported ${file.name}: ${profile.tree.count.toLocaleString("en-US")} nodes (no live connection)`);
+      this.setStatus(`imported ${file.name}: ${formatNumber(profile.tree.count)} nodes (no live connection)`);
     } catch (e) {
       this.setStatus(`import failed: ${(e as Error).message}`);
     }
@@ -559,6 +560,9 @@ export class FlameView {
     }
     this.els.live.hidden = this.mode === "live";
     this.els.pause.disabled = this.mode !== "live";
+    if (dataChanged) {
+      this.topStale = true;
+    }
     this.scheduleTopTable();
     this.writeQuery();
   }
@@ -582,27 +586,38 @@ export class FlameView {
     };
   }
 
+  /** The table is computed over every node, so it follows the graph's first paint and at most once a second when live. */
   private scheduleTopTable(): void {
-    const wait = this.topComputedAt + TOP_TABLE_INTERVAL_MS - performance.now();
-    if (this.mode !== "live" || wait <= 0) {
-      this.renderTop(true);
+    if (this.topTimer !== null) {
       return;
     }
-    this.renderTop(false);
-    if (this.topTimer === null) {
+    const wait = Math.max(0, this.topComputedAt + TOP_TABLE_INTERVAL_MS - performance.now());
+    this.main.whenDrawn(() => {
+      if (this.topTimer !== null) {
+        return;
+      }
       this.topTimer = setTimeout(() => {
-        this.topTimer = null;
-        if (!this.disposed) {
-          this.renderTop(true);
+        // Computed over every node: after the graph is on screen, when the browser is idle.
+        const run = () => {
+          this.topTimer = null;
+          if (!this.disposed) {
+            this.renderTop(this.topStale);
+          }
+        };
+        if (typeof requestIdleCallback === "function") {
+          requestIdleCallback(run, { timeout: 500 });
+        } else {
+          run();
         }
-      }, wait);
-    }
+      }, this.mode === "live" && this.topStale ? wait : 0);
+    });
   }
 
   private renderTop(recompute: boolean): void {
     if (recompute) {
       this.topRows = topFunctions(this.displayTree);
       this.topComputedAt = performance.now();
+      this.topStale = false;
     }
     renderTopTable(this.els.top, this.topRows, this.state.sort, this.displayTree.total[ROOT], this.unit, {
       onPick: (label) => {
@@ -613,7 +628,11 @@ export class FlameView {
         this.els.view.value = "sandwich";
         this.update({ view: "sandwich", sandwich: label }, false);
       },
-      onSort: (key: SortKey) => this.update({ sort: key }, false),
+      onSort: (key: SortKey) => {
+        this.state.sort = key;
+        this.writeQuery();
+        this.renderTop(false);
+      },
     }, this.state.search);
   }
 

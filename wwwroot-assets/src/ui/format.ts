@@ -18,8 +18,10 @@ export function formatValue(value: number, u: ValueUnit): string {
   }
 }
 
+const INTEGER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
 export function formatNumber(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
+  return INTEGER.format(Math.round(value));
 }
 
 export function formatPercent(share: number): string {

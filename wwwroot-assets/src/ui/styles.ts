@@ -1,6 +1,7 @@
 const STYLE_ID = "odigos-flame-style";
 
 const CSS = `
+.of-root [hidden] { display: none !important; }
 .of-root { display: flex; flex-direction: column; gap: 4px; font: 13px system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1a1a1a; }
 .of-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
 .of-toolbar select, .of-toolbar button, .of-toolbar input { font: inherit; }
