@@ -1,20 +1,24 @@
-// Bundles every wwwroot-assets/test/*.test.ts with esbuild into a temporary folder and runs them with node's test
-// runner (Node 20 cannot run TypeScript itself). The exit code is the test runner's.
+// Bundles every wwwroot-assets/<suite>/*.test.ts (suite: `test` by default, or `browser-test`) with esbuild into
+// wwwroot-assets/.test-out/<suite> and runs them with node's test runner (Node 20 cannot run TypeScript itself);
+// packages stay external and resolve from the root node_modules. The exit code is the test runner's.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const testDir = path.join(root, "wwwroot-assets/test");
+const suite = process.argv[2] !== undefined && !process.argv[2].startsWith("-") ? process.argv[2] : "test";
+const runnerArgs = process.argv.slice(suite === process.argv[2] ? 3 : 2);
+const testDir = path.join(root, "wwwroot-assets", suite);
 const entries = readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => path.join(testDir, f));
 if (entries.length === 0) {
-  console.error("no test files in wwwroot-assets/test");
+  console.error(`no test files in wwwroot-assets/${suite}`);
   process.exit(1);
 }
-const out = mkdtempSync(path.join(tmpdir(), "odigos-flame-tests-"));
+const out = path.join(root, "wwwroot-assets/.test-out", suite);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 try {
   await build({
     entryPoints: entries,
@@ -22,13 +26,14 @@ try {
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
+    packages: "external",
     format: "esm",
     target: ["node20"],
     sourcemap: "inline",
     logLevel: "warning",
   });
   const files = readdirSync(out).filter((f) => f.endsWith(".test.mjs")).map((f) => path.join(out, f));
-  const result = spawnSync(process.execPath, ["--enable-source-maps", "--test", ...process.argv.slice(2), ...files], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...runnerArgs, ...files], { stdio: "inherit" });
   process.exitCode = result.status ?? 1;
 } finally {
   rmSync(out, { recursive: true, force: true });

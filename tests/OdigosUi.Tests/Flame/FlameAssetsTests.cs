@@ -4,8 +4,10 @@ using System.Text;
 namespace OdigosUi.Tests.Flame;
 
 /// <summary>
-/// The browser flame graph (wwwroot-assets/, TypeScript): its type check and node test suite run as part of
-/// <c>dotnet test</c>, and the bundle the app ships defines <c>window.OdigosFlame</c>. Node is required, never skipped.
+/// The browser flame graph (wwwroot-assets/, TypeScript): its type check, its node unit tests and its browser tests
+/// (Debian's Chromium driven by playwright-core against a fake hub speaking SignalR's MessagePack protocol) run as part
+/// of <c>dotnet test</c>, and the bundle the app ships defines <c>window.OdigosFlame</c>. Node and Chromium are
+/// required, never skipped.
 /// </summary>
 public sealed class FlameAssetsTests
 {
@@ -23,6 +25,16 @@ public sealed class FlameAssetsTests
     {
         var (exitCode, output) = Run("npm", "test");
         Assert.True(exitCode == 0, $"npm test exited {exitCode}:\n{output}");
+        Assert.Matches(@"# pass [1-9]\d*", output);
+        Assert.Contains("# fail 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Browser_tests_pass_in_chromium()
+    {
+        Assert.True(File.Exists("/usr/bin/chromium"), "/usr/bin/chromium is missing: apt-get install -y chromium (.ci/ensure-deps.sh)");
+        var (exitCode, output) = Run("node", "wwwroot-assets/scripts/test.mjs browser-test");
+        Assert.True(exitCode == 0, $"browser tests exited {exitCode}:\n{output}");
         Assert.Matches(@"# pass [1-9]\d*", output);
         Assert.Contains("# fail 0", output, StringComparison.Ordinal);
     }

@@ -64,7 +64,8 @@ export class FlameView {
   private searchResult: SearchResult | null = null;
   private unit: ValueUnit = { unit: "", periodNanos: 0 };
   private seq = -1;
-  private lastAcked = -1;
+  /** Sequence numbers start again on every connection, so what counts is whether the applied update was acknowledged. */
+  private ackPending = false;
   private paused = false;
   private queued: ProfileUpdate[] = [];
   private availableTypes: string[] = [];
@@ -76,6 +77,7 @@ export class FlameView {
   private topTimer: ReturnType<typeof setTimeout> | null = null;
   private colorCache: string[] = [];
   private disposed = false;
+  private readonly keyListener: (e: KeyboardEvent) => void;
 
   private readonly main: FlameCanvas;
   private readonly callers: FlameCanvas;
@@ -193,7 +195,14 @@ export class FlameView {
       }
       importInput.value = "";
     });
-    this.root.addEventListener("keydown", (e) => this.key(e));
+    // Keys reach the view when focus is inside it or on nothing in particular (after a clicked control re-rendered).
+    this.keyListener = (e: KeyboardEvent) => {
+      const target = e.target as Node | null;
+      if (target === document.body || target === document.documentElement || (target !== null && this.root.contains(target))) {
+        this.key(e);
+      }
+    };
+    document.addEventListener("keydown", this.keyListener);
 
     host.appendChild(this.root);
     this.renderExports();
@@ -252,6 +261,7 @@ export class FlameView {
 
   dispose(): void {
     this.disposed = true;
+    document.removeEventListener("keydown", this.keyListener);
     this.stopLive();
     if (this.topTimer !== null) {
       clearTimeout(this.topTimer);
@@ -296,7 +306,7 @@ export class FlameView {
     this.seq = update.seq;
     if (!result.ok) {
       this.setStatus(`resynchronising: ${result.reason}`);
-      this.lastAcked = update.seq;
+      this.ackPending = false;
       this.client?.ack(update.seq);
       void this.client?.watch(this.watchArgs());
       return;
@@ -322,12 +332,13 @@ export class FlameView {
       this.sourceTree = this.liveTree;
       this.refresh(true);
     }
+    this.ackPending = true;
     this.main.whenDrawn(() => this.ackApplied());
   }
 
   private ackApplied(): void {
-    if (!this.paused && this.seq > this.lastAcked) {
-      this.lastAcked = this.seq;
+    if (!this.paused && this.ackPending) {
+      this.ackPending = false;
       this.client?.ack(this.seq);
     }
   }
