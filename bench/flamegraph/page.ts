@@ -192,3 +192,4 @@ interface DOMRectLike {
 (window as unknown as { bench: typeof bench }).bench = bench;
 (window as unknown as Record<string, unknown>).OdigosFlameMountStatic = mountStatic;
 (bench as unknown as Record<string, unknown>).fb = () => prepared!.flamebearer;
+(bench as unknown as Record<string, unknown>).zoomPathForDebug = () => prepared!.zoomPath;

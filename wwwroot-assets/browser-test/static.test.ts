@@ -125,7 +125,7 @@ describe("flame graph view in the browser (static data)", () => {
     assert.equal(s.sandwich, "leaf");
     assert.equal(await page.getByTestId("flame-sandwich").isVisible(), true);
     assert.equal(await page.getByTestId("flame-canvas").isVisible(), false);
-    assert.equal(await page.locator("[data-testid=flame-sandwich] canvas").count(), 2);
+    assert.equal(await page.locator("[data-testid=flame-sandwich] canvas.of-canvas").count(), 2);
     assert.match(page.url(), /view=sandwich&fn=leaf/);
   });
 

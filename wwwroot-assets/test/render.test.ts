@@ -34,7 +34,7 @@ class RecordingContext implements Canvas2D {
   }
 }
 
-const style = { colorOf: () => "#77AADD", isDimmed: null, dimmedColor: "#eee", selected: -1, hovered: -1 };
+const style = { colorOf: () => "#77AADD", isDimmed: null, dimmedColor: "#eee" };
 
 describe("renderer", () => {
   const tree = fromFolded("main;alpha;x 6\nmain;a_very_long_function_name_that_will_not_fit 4");

@@ -25,8 +25,6 @@ export interface DrawStyle {
   /** Search dims non-matching bars; null when there is no search. */
   isDimmed: ((node: number) => boolean) | null;
   dimmedColor: string;
-  selected: number;
-  hovered: number;
 }
 
 export const FONT = "12px system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -53,8 +51,6 @@ export class FlameRenderer {
     const barHeight = rowHeight - 1;
     const [firstRow, lastRow] = geometry.visibleRows(scrollTop);
     let drawn = 0;
-    let selectedBox: [number, number, number, number] | null = null;
-    let hoveredBox: [number, number, number, number] | null = null;
     for (let row = firstRow; row <= lastRow; row++) {
       const y = geometry.rowTop(row) - scrollTop;
       for (let i = layout.rowStart[row]; i < layout.rowStart[row + 1]; i++) {
@@ -75,25 +71,17 @@ export class FlameRenderer {
             ctx.fillText(text, x + LABEL_PADDING, y + barHeight / 2);
           }
         }
-        if (type !== RECT_MERGED && node === style.selected) {
-          selectedBox = [x, y, w, barHeight];
-        }
-        if (type !== RECT_MERGED && node === style.hovered) {
-          hoveredBox = [x, y, w, barHeight];
-        }
       }
     }
     ctx.globalAlpha = 1;
-    if (hoveredBox !== null) {
-      ctx.strokeStyle = "#555555";
-      ctx.lineWidth = 1;
-      ctx.strokeRect(hoveredBox[0] + 0.5, hoveredBox[1] + 0.5, Math.max(0, hoveredBox[2] - 1), hoveredBox[3] - 1);
-    }
-    if (selectedBox !== null) {
-      ctx.strokeStyle = "#000000";
-      ctx.lineWidth = 2;
-      ctx.strokeRect(selectedBox[0] + 1, selectedBox[1] + 1, Math.max(0, selectedBox[2] - 2), selectedBox[3] - 2);
-    }
     return drawn;
   }
+}
+
+/** Outlines on the overlay canvas: hover thin grey, keyboard selection thick black. */
+export function drawOutline(ctx: Canvas2D, x: number, y: number, w: number, h: number, selected: boolean): void {
+  ctx.strokeStyle = selected ? "#000000" : "#444444";
+  ctx.lineWidth = selected ? 2 : 1;
+  const inset = selected ? 1 : 0.5;
+  ctx.strokeRect(x + inset, y + inset, Math.max(0, w - 2 * inset), h - 2 * inset);
 }

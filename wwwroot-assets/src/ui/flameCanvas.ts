@@ -2,7 +2,7 @@ import { FlameTree, ROOT } from "../model/flameTree";
 import { Geometry, type Orientation } from "../render/geometry";
 import { Layout, layoutTree, RECT_MERGED } from "../render/layout";
 import { DIMMED_COLOR } from "../render/palette";
-import { FlameRenderer, type Canvas2D } from "../render/renderer";
+import { drawOutline, FlameRenderer, type Canvas2D } from "../render/renderer";
 import { h } from "./dom";
 
 export const ROW_HEIGHT = 18;
@@ -20,8 +20,12 @@ export interface FlameCanvasEvents {
 export class FlameCanvas {
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
+  /** Hover and selection outlines, so moving the mouse never redraws the graph. */
+  private readonly overlay: HTMLCanvasElement;
+  private readonly overlayCtx: Canvas2D;
   private readonly spacer: HTMLDivElement;
   private readonly renderer: FlameRenderer;
+  private overlayFrame = 0;
   private readonly layout = new Layout();
   private geometry = new Geometry(0, ROW_HEIGHT, "flame", 0);
   private tree = new FlameTree();
@@ -43,13 +47,17 @@ export class FlameCanvas {
 
   constructor(private orientation: Orientation, private readonly events: FlameCanvasEvents, testId?: string) {
     this.canvas = h("canvas", testId !== undefined ? { testId, className: "of-canvas" } : { className: "of-canvas" });
+    this.overlay = h("canvas", { className: "of-overlay" });
     this.spacer = h("div", { className: "of-spacer" });
-    this.element = h("div", { className: "of-scroll", attrs: { tabindex: "0", role: "application", "aria-label": "flame graph" } }, this.canvas, this.spacer);
+    this.element = h("div", { className: "of-scroll", attrs: { tabindex: "0", role: "application", "aria-label": "flame graph" } },
+      h("div", { className: "of-stage" }, this.canvas, this.overlay), this.spacer);
     const ctx = this.canvas.getContext("2d");
-    if (ctx === null) {
+    const overlayCtx = this.overlay.getContext("2d");
+    if (ctx === null || overlayCtx === null) {
       throw new Error("canvas 2D context unavailable");
     }
     this.renderer = new FlameRenderer(ctx as unknown as Canvas2D);
+    this.overlayCtx = overlayCtx as unknown as Canvas2D;
     this.element.addEventListener("scroll", () => this.requestDraw());
     this.element.addEventListener("mousemove", (e) => this.hover(e.clientX, e.clientY));
     this.element.addEventListener("mouseleave", () => this.hover(-1, -1));
@@ -76,6 +84,9 @@ export class FlameCanvas {
   }
 
   setTree(tree: FlameTree, focus: number): void {
+    if (focus !== this.focus) {
+      this.scrolledOnce = false;
+    }
     this.tree = tree;
     this.focus = focus;
     if (this.selected >= tree.count) {
@@ -135,10 +146,13 @@ export class FlameCanvas {
     const pixelWidth = Math.round(width * dpr);
     const pixelHeight = Math.round(height * dpr);
     if (this.canvas.width !== pixelWidth || this.canvas.height !== pixelHeight) {
-      this.canvas.width = pixelWidth;
-      this.canvas.height = pixelHeight;
-      this.canvas.style.width = `${width}px`;
-      this.canvas.style.height = `${height}px`;
+      for (const c of [this.canvas, this.overlay]) {
+        c.width = pixelWidth;
+        c.height = pixelHeight;
+        c.style.width = `${width}px`;
+        c.style.height = `${height}px`;
+      }
+      (this.canvas.parentElement as HTMLElement).style.height = `${height}px`;
     }
     if (this.layoutStale) {
       layoutTree(this.tree, this.focus, width, 0.5, this.layout);
@@ -155,13 +169,40 @@ export class FlameCanvas {
       colorOf: this.colorOf,
       isDimmed: this.isDimmed,
       dimmedColor: DIMMED_COLOR,
-      selected: this.selected,
-      hovered: this.hovered,
     });
+    this.drawOverlay();
     this.lastDrawMs = performance.now() - start;
     const callbacks = this.afterDraw;
     this.afterDraw = [];
     callbacks.forEach((c) => c());
+  }
+
+  /** Redraws only the outlines (hover, selection). */
+  requestOverlay(): void {
+    if (this.frame === 0 && this.overlayFrame === 0) {
+      this.overlayFrame = requestAnimationFrame(() => {
+        this.overlayFrame = 0;
+        this.drawOverlay();
+      });
+    }
+  }
+
+  private drawOverlay(): void {
+    const ctx = this.overlayCtx;
+    const dpr = this.canvas.width / Math.max(1, this.width);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.width, this.height);
+    for (const [node, selected] of [[this.hovered, false], [this.selected, true]] as const) {
+      if (node < 0 || node >= this.tree.count) {
+        continue;
+      }
+      const row = this.tree.depth[node];
+      const index = this.layout.indexOf(node, row);
+      if (index >= 0) {
+        const y = this.geometry.rowTop(row) - this.element.scrollTop;
+        drawOutline(ctx, this.layout.x[index], y, this.layout.width[index], ROW_HEIGHT - 1, selected);
+      }
+    }
   }
 
   /** The node under a point in client (viewport) coordinates, or -1. */
@@ -170,7 +211,7 @@ export class FlameCanvas {
     return index >= 0 && this.layout.type[index] !== RECT_MERGED ? this.layout.node[index] : -1;
   }
 
-  /** The bar of a node in client coordinates, or null when it is not laid out or scrolled out of view. */
+  /** The bar of a node in client coordinates, scrolled into view first; null when it is not laid out. */
   rectOf(node: number): { x: number; y: number; width: number; height: number } | null {
     if (this.layoutStale) {
       this.drawNow();
@@ -178,6 +219,7 @@ export class FlameCanvas {
     if (node < 0 || node >= this.tree.count) {
       return null;
     }
+    this.reveal(node);
     const row = this.tree.depth[node];
     const index = this.layout.indexOf(node, row);
     if (index < 0) {
@@ -206,6 +248,9 @@ export class FlameCanvas {
     if (this.frame !== 0) {
       cancelAnimationFrame(this.frame);
     }
+    if (this.overlayFrame !== 0) {
+      cancelAnimationFrame(this.overlayFrame);
+    }
     this.resizeObserver?.disconnect();
     this.element.remove();
   }
@@ -224,7 +269,7 @@ export class FlameCanvas {
     const node = clientX < 0 ? -1 : this.frameAt(clientX, clientY);
     if (node !== this.hovered) {
       this.hovered = node;
-      this.requestDraw();
+      this.requestOverlay();
     }
     this.events.onHover(node, clientX, clientY);
   }
@@ -261,7 +306,7 @@ export class FlameCanvas {
       this.selected = next;
       this.reveal(next);
       this.events.onSelect?.(next);
-      this.requestDraw();
+      this.requestOverlay();
     }
   }
 

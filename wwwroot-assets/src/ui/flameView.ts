@@ -74,6 +74,8 @@ export class FlameView {
   private topRows: FunctionRow[] = [];
   private topComputedAt = -Infinity;
   private topStale = true;
+  private dataVersion = 0;
+  private tableKey = "";
   private topTimer: ReturnType<typeof setTimeout> | null = null;
   private colorCache: string[] = [];
   private disposed = false;
@@ -573,8 +575,14 @@ export class FlameView {
     this.els.pause.disabled = this.mode !== "live";
     if (dataChanged) {
       this.topStale = true;
+      this.dataVersion++;
     }
-    this.scheduleTopTable();
+    // The table does not depend on focus or view: it is rebuilt only for new data, another sort or another search.
+    const tableKey = `${this.dataVersion}\u0000${this.state.sort}\u0000${this.state.search}`;
+    if (tableKey !== this.tableKey) {
+      this.tableKey = tableKey;
+      this.scheduleTopTable();
+    }
     this.writeQuery();
   }
 
@@ -641,6 +649,7 @@ export class FlameView {
       },
       onSort: (key: SortKey) => {
         this.state.sort = key;
+        this.tableKey = "";
         this.writeQuery();
         this.renderTop(false);
       },

@@ -19,7 +19,9 @@ const CSS = `
 .of-graph { position: relative; height: var(--odigos-flame-height, 60vh); min-height: 240px; }
 .of-scroll { position: relative; height: 100%; overflow-y: auto; overflow-x: hidden; outline: none; }
 .of-scroll:focus-visible { box-shadow: inset 0 0 0 2px #0b5cad; }
-.of-canvas { position: sticky; top: 0; display: block; cursor: pointer; }
+.of-stage { position: sticky; top: 0; overflow: hidden; }
+.of-canvas { position: absolute; left: 0; top: 0; display: block; cursor: pointer; }
+.of-overlay { position: absolute; left: 0; top: 0; display: block; pointer-events: none; }
 .of-sandwich { display: flex; flex-direction: column; height: 100%; }
 .of-sandwich .of-scroll { flex: 1; height: auto; min-height: 0; }
 .of-sandwich-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
