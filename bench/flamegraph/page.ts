@@ -138,7 +138,7 @@ const bench = {
     bench.chart = chart;
     return performance.now() - t0;
   },
-  async d3Zoom(): Promise<number[]> {
+  async d3Zoom(repeat = 1): Promise<number[]> {
     const times: number[] = [];
     const frames = () => select("#d3").selectAll<SVGGElement, { data: { name: string }; depth: number; parent: unknown }>("g.frame");
     const find = (path: string[]) => frames().filter((d) => {
@@ -149,7 +149,7 @@ const bench = {
       }
       return n !== null && n.parent === null;
     }).node();
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < (repeat > 1 ? 4 : 10); i++) {
       const path = i % 2 === 0 ? prepared!.zoomPath : prepared!.zoomPath.slice(0, 1);
       const g = find(path);
       if (g === null) throw new Error(`d3 zoom target ${path.join(";")} not rendered`);
@@ -161,11 +161,11 @@ const bench = {
     }
     return times;
   },
-  async d3Hover(): Promise<number[]> {
+  async d3Hover(repeat = 1): Promise<number[]> {
     const times: number[] = [];
     const gs = prepared!.hoverPaths.map((p) => [...document.querySelectorAll<SVGGElement>("#d3 g.frame")].find((g) => g.getAttribute("name") === p[p.length - 1])).filter((g): g is SVGGElement => g !== undefined);
     if (gs.length < 2) throw new Error("d3 hover targets not rendered");
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < (repeat > 1 ? 12 : 20); i++) {
       const g = gs[i % gs.length];
       const box = g.getBoundingClientRect();
       const t0 = performance.now();

@@ -2,8 +2,6 @@ import { FrameTable } from "./frameTable";
 
 export const ROOT = 0;
 export const ROOT_LABEL = "total";
-/** Node ids stay below 2^26 inside sort keys (rank * 2^26 + id stays an exact double for 2^27 ranks). */
-const ID_SPACE = 2 ** 26;
 
 /**
  * A call tree in parallel typed arrays. Node 0 is the root; a node's parent always has a lower id, so a reverse
@@ -144,15 +142,14 @@ export class FlameTree {
       list[--i] = c;
     }
     if (list.length > 1) {
-      // Sort numeric keys (label rank, then id) natively instead of calling a comparator per pair.
-      const keys = new Float64Array(list.length);
-      for (let k = 0; k < list.length; k++) {
-        keys[k] = this.frames.rankOf(this.frame[list[k]]) * ID_SPACE + list[k];
-      }
-      keys.sort();
-      for (let k = 0; k < list.length; k++) {
-        list[k] = keys[k] % ID_SPACE;
-      }
+      // Only the children of laid-out nodes are ever sorted, so the cost follows what is drawn.
+      const labels = this.frames.labels;
+      const frame = this.frame;
+      list.sort((a, b) => {
+        const la = labels[frame[a]];
+        const lb = labels[frame[b]];
+        return la < lb ? -1 : la > lb ? 1 : a - b;
+      });
     }
     this.sorted.set(node, list);
     return list;
