@@ -1,4 +1,6 @@
+using System.Text;
 using OdigosUi.Profiler.Otlp;
+using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
 using OdigosUi.Profiles.Otlp.Collector;
@@ -7,28 +9,44 @@ namespace OdigosUi.Profiler;
 
 /// <summary>
 /// Samples the node's CPUs with perf, symbolizes the stacks as they are read (while the processes still exist) and
-/// emits one OTLP Profiles request per report interval. <see cref="RunAsync"/> is the only reading loop.
+/// emits one OTLP Profiles request per report interval. <see cref="RunAsync"/> is the only reading loop. Per-process
+/// state follows the kernel's exit and exec records (see <see cref="ProcessTable"/>).
 /// </summary>
-public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
+public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
 {
     private static readonly TimeSpan MaxDrainInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
-    private readonly Symbolizer _symbolizer = new();
+    private readonly Symbolizer _symbolizer;
+    private readonly ProcessTable _processes;
     private readonly List<ulong> _kernel = [];
     private readonly List<ulong> _user = [];
     private PerfEventSampler? _sampler;
-    private PerfSampleCallback? _onSample;
     private SampleWindow _window = new(0);
     private long _monotonicToUnixNs;
     private long _emitted;
+    private int _processCount;
+    private DateTime _nextSweep = DateTime.UtcNow + SweepInterval;
 
-    public NodeProfilerOptions Options { get; } = options;
+    public NodeProfiler(NodeProfilerOptions options)
+    {
+        Options = options;
+        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes));
+        _processes = new ProcessTable(options.MaxCachedFrames);
+    }
+
+    public NodeProfilerOptions Options { get; }
 
     public ProfilerStats Stats => new(
         _sampler?.SampleCount ?? 0,
         _sampler?.LostCount ?? 0,
-        _symbolizer.ProcessCount,
+        Volatile.Read(ref _processCount),
         Interlocked.Read(ref _emitted));
+
+    /// <summary>The per-process state (read it on the thread that runs <see cref="Collect"/>).</summary>
+    internal ProcessTable Processes => _processes;
+
+    internal Symbolizer Symbolizer => _symbolizer;
 
     /// <summary>Opens the perf events; throws <see cref="ProfilerUnavailableException"/> when perf cannot be used.</summary>
     public void Start()
@@ -41,8 +59,7 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
 
         _monotonicToUnixNs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 - PerfNative.MonotonicNanoseconds();
         _window = new SampleWindow(NowUnixNano());
-        _onSample = OnSample;
-        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu));
+        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true));
     }
 
     /// <summary>Drains the ring buffers continuously and calls <paramref name="emit"/> once per report interval until cancelled.</summary>
@@ -86,7 +103,18 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
     }
 
     /// <summary>Reads and symbolizes every sample available now into the current window.</summary>
-    public long Collect() => _sampler?.ReadSamples(_onSample!) ?? 0;
+    public long Collect()
+    {
+        if (_sampler is null)
+        {
+            return 0;
+        }
+
+        var read = _sampler.ReadRecords(this);
+        _processes.EndPass();
+        Volatile.Write(ref _processCount, _processes.Count);
+        return read;
+    }
 
     /// <summary>The request for the window collected so far (null when it has no samples), and starts a new window.</summary>
     public ExportProfilesServiceRequest? TakeRequest()
@@ -94,11 +122,16 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
         var end = NowUnixNano();
         var window = _window;
         _window = new SampleWindow(end);
-        _symbolizer.ForgetExitedProcesses();
+        if (DateTime.UtcNow >= _nextSweep)
+        {
+            _nextSweep = DateTime.UtcNow + SweepInterval;
+            _processes.Sweep();
+        }
+
         return window.Samples.Count == 0 ? null : ProfileBuilder.Build(window, end, Options.SamplesPerSecond);
     }
 
-    private void OnSample(in PerfSample sample)
+    void IPerfRecordHandler.OnSample(in PerfSample sample)
     {
         // pid -1: the task was exiting when sampled, nothing can be read about it any more.
         if (sample.Pid < 0 || (sample.Pid == 0 && !Options.IncludeIdle))
@@ -106,6 +139,7 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
             return;
         }
 
+        var process = _processes.Get(sample.Pid, sample.TimeMonotonicNs);
         Callchain.Split(sample.Callchain, _kernel, _user);
         var frames = new ResolvedFrame[_kernel.Count + _user.Count];
         for (var i = 0; i < _kernel.Count; i++)
@@ -115,12 +149,39 @@ public sealed class NodeProfiler(NodeProfilerOptions options) : IDisposable
 
         for (var i = 0; i < _user.Count; i++)
         {
-            frames[_kernel.Count + i] = _symbolizer.ResolveUser(sample.Pid, _user[i], isReturnAddress: i > 0);
+            frames[_kernel.Count + i] = _symbolizer.ResolveUser(process.Symbols, _user[i], isReturnAddress: i > 0);
         }
 
         var time = (ulong)((long)sample.TimeMonotonicNs + _monotonicToUnixNs);
-        _window.Add(new CollectedSample(sample.Pid, sample.Tid, time, frames));
+        _window.Add(new CollectedSample(sample.Pid, sample.Tid, time, frames), process.Info, process.ThreadName(sample.Tid));
     }
+
+    void IPerfRecordHandler.OnExit(int pid, int tid, ulong timeMonotonicNs)
+    {
+        if (pid == tid)
+        {
+            _processes.Exited(pid, timeMonotonicNs);
+        }
+        else
+        {
+            _processes.ThreadExited(pid, tid);
+        }
+    }
+
+    void IPerfRecordHandler.OnComm(int pid, int tid, ReadOnlySpan<byte> name, bool exec, ulong timeMonotonicNs)
+    {
+        if (exec)
+        {
+            _processes.Execed(pid, timeMonotonicNs);
+        }
+        else
+        {
+            _processes.ThreadNamed(pid, tid, Encoding.UTF8.GetString(name));
+        }
+    }
+
+    void IPerfRecordHandler.OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs) =>
+        _processes.MappingAdded(pid, start, length);
 
     private ulong NowUnixNano() => (ulong)(PerfNative.MonotonicNanoseconds() + _monotonicToUnixNs);
 

@@ -18,6 +18,12 @@ public sealed record NodeProfilerOptions
     /// <summary>Ring buffer data pages per CPU; a power of two.</summary>
     public int DataPagesPerCpu { get; init; } = 64;
 
+    /// <summary>Bound of the parsed ELF symbol tables kept across processes (least recently used evicted).</summary>
+    public long SymbolCacheBytes { get; init; } = Symbolization.ElfCache.DefaultMaxBytes;
+
+    /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
+    public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
+
     public void Validate()
     {
         if (SamplesPerSecond is < 1 or > 10_000)
@@ -28,6 +34,16 @@ public sealed record NodeProfilerOptions
         if (ReportInterval < TimeSpan.FromMilliseconds(10))
         {
             throw new ArgumentOutOfRangeException(nameof(ReportInterval), ReportInterval, "must be at least 10 ms");
+        }
+
+        if (SymbolCacheBytes < 1 << 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SymbolCacheBytes), SymbolCacheBytes, "must be at least 1 MiB");
+        }
+
+        if (MaxCachedFrames < 1_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxCachedFrames), MaxCachedFrames, "must be at least 1000");
         }
     }
 }

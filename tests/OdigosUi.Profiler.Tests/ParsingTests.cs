@@ -33,23 +33,32 @@ public sealed class ParsingTests
     }
 
     [Fact]
-    public void Reads_a_perf_map()
+    public void Reads_a_perf_map_and_shortens_dotnet_names_so_every_tier_of_a_method_is_one_frame()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"perf-test-{Guid.NewGuid():N}.map");
-        File.WriteAllText(path, "7f0010001000 40 [unoptimized] void Program::Main(string[])\n0x7f0010002000 0x20 instance int32 C::Hot()\nbad line\n");
-        try
-        {
-            var table = PerfMap.Read(path);
+        var table = PerfMap.Parse(
+            "7f0010001000 40 uint64 [odigos-demo] OdigosDemo.Checkout::HashLoop(uint64,int32)[OptimizedTier1]\n"
+            + "0x7f0010002000 0x20 instance int32 C::Hot()\nbad line\n7f0010003000 10 stub<1> AllocateTemporaryEntryPoints<PreJIT>\n");
 
-            Assert.Equal(2, table.Count);
-            Assert.Equal("[unoptimized] void Program::Main(string[])", table.Find(0x7f001000103f)?.Name);
-            Assert.Equal("instance int32 C::Hot()", table.Find(0x7f0010002010)?.Name);
-            Assert.Null(table.Find(0x7f0010001040));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(3, table.Count);
+        Assert.Equal("OdigosDemo.Checkout.HashLoop(uint64,int32)", table.Find(0x7f001000103f)?.Name);
+        Assert.Equal("instance int32 C::Hot()", table.Find(0x7f0010002010)?.Name);
+        Assert.Equal("stub<1> AllocateTemporaryEntryPoints<PreJIT>", table.Find(0x7f0010003000)?.Name);
+        Assert.Null(table.Find(0x7f0010001040));
+    }
+
+    [Theory]
+    [InlineData("uint64 [odigos-demo] OdigosDemo.Checkout::ComputeTax(int32)[QuickJitted]", "OdigosDemo.Checkout.ComputeTax(int32)")]
+    [InlineData("uint64 [odigos-demo] OdigosDemo.Checkout::HashLoop(uint64,int32)[OptimizedTier1OSR]", "OdigosDemo.Checkout.HashLoop(uint64,int32)")]
+    [InlineData("instance void [odigos-demo] Program+<>c__DisplayClass0_0::.ctor()[QuickJitted]", "Program+<>c__DisplayClass0_0..ctor()")]
+    [InlineData("!0 [System.Private.CoreLib] System.RuntimeType+IGenericCacheEntry`1[System.__Canon]::CreateAndCache(class System.RuntimeType)[QuickJitted]",
+        "System.RuntimeType+IGenericCacheEntry`1[System.__Canon].CreateAndCache(class System.RuntimeType)")]
+    [InlineData("valuetype System.Runtime.CompilerServices.StaticsHelpers/ThreadLocalData* [System.Private.CoreLib] System.Threading.Thread::GetThreadStaticsBase()[QuickJitted]",
+        "System.Threading.Thread.GetThreadStaticsBase()")]
+    [InlineData("stub<1> AllocateTemporaryEntryPoints<PreJIT>", "stub<1> AllocateTemporaryEntryPoints<PreJIT>")]
+    [InlineData("LazyCompile:*fib /app/index.js:3", "LazyCompile:*fib /app/index.js:3")]
+    public void Dotnet_perf_map_names_lose_return_type_assembly_and_tier(string raw, string expected)
+    {
+        Assert.Equal(expected, DotnetFrameName.Normalize(raw));
     }
 
     [Fact]

@@ -2,35 +2,14 @@ using System.Diagnostics;
 
 namespace OdigosUi.TestSupport;
 
-/// <summary>A small C program compiled once per test run: <c>main</c> calls <c>hot_loop</c> until its time is up.</summary>
+/// <summary>
+/// The C demo program (<c>tests/OdigosUi.DemoService/Native/hot.c</c>) compiled once per test run: <c>main</c> calls
+/// <c>hot_loop</c> (about two thirds of the time) and <c>warm_loop</c> until its time is up (<c>hot SECONDS</c>) or for
+/// a fixed number of rounds (<c>hot -n ROUNDS</c>, then it prints the wall time).
+/// </summary>
 public sealed class NativeTestProgram
 {
     public const string KnownBuildId = "0123456789abcdef0123456789abcdef01234567";
-
-    private const string Source = """
-        #include <stdio.h>
-        #include <stdlib.h>
-        #include <time.h>
-
-        volatile unsigned long sink;
-
-        __attribute__((noinline)) void hot_loop(void)
-        {
-            for (unsigned long i = 0; i < 20000000UL; i++)
-                sink += i * 7;
-        }
-
-        int main(int argc, char **argv)
-        {
-            int seconds = argc > 1 ? atoi(argv[1]) : 5;
-            time_t end = time(NULL) + seconds;
-            printf("ready\n");
-            fflush(stdout);
-            while (time(NULL) < end)
-                hot_loop();
-            return 0;
-        }
-        """;
 
     private static readonly Lazy<NativeTestProgram> Compiled = new(Compile);
 
@@ -56,12 +35,10 @@ public sealed class NativeTestProgram
         var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "odigos-profiler-tests-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(directory);
-        var source = System.IO.Path.Combine(directory, "hot.c");
-        File.WriteAllText(source, Source);
         var program = System.IO.Path.Combine(directory, "hot");
         var known = System.IO.Path.Combine(directory, "hot-known-id");
-        Gcc($"-O0 -fno-omit-frame-pointer -g -Wl,--build-id -o {program} {source}");
-        Gcc($"-O0 -fno-omit-frame-pointer -g -Wl,--build-id=0x{KnownBuildId} -o {known} {source}");
+        OdigosDemo.NativeDemo.Compile(program);
+        OdigosDemo.NativeDemo.Compile(known, KnownBuildId);
         return new NativeTestProgram(directory, program, known);
     }
 
@@ -73,31 +50,6 @@ public sealed class NativeTestProgram
         }
         catch (IOException)
         {
-        }
-    }
-
-    private static void Gcc(string arguments)
-    {
-        Process gcc;
-        try
-        {
-            gcc = Process.Start(new ProcessStartInfo("gcc", arguments) { RedirectStandardError = true, RedirectStandardOutput = true })
-                ?? throw new InvalidOperationException("gcc did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"these tests need gcc on PATH to compile their native test program (apt-get install gcc): {e.Message}", e);
-        }
-
-        using (gcc)
-        {
-            var stderr = gcc.StandardError.ReadToEnd();
-            gcc.StandardOutput.ReadToEnd();
-            gcc.WaitForExit();
-            if (gcc.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"gcc {arguments} failed with exit code {gcc.ExitCode}: {stderr}");
-            }
         }
     }
 

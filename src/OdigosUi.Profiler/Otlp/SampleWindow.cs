@@ -35,5 +35,13 @@ public sealed class SampleWindow(ulong startUnixNano)
         }
     }
 
+    /// <summary>Adds a sample with the process and thread names the caller already knows.</summary>
+    public void Add(CollectedSample sample, ProcessInfo process, string? threadName)
+    {
+        _samples.Add(sample);
+        _processes.TryAdd(sample.Pid, process);
+        _threadNames.TryAdd((sample.Pid, sample.Tid), threadName);
+    }
+
     public string? ThreadName(int pid, int tid) => _threadNames.GetValueOrDefault((pid, tid));
 }

@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace OdigosUi.Profiler.Sampling;
 
-/// <summary>What to sample: every process (<see cref="TargetPid"/> null) or one process and its children.</summary>
-public sealed record PerfSamplerOptions(int SamplesPerSecond = 19, int? TargetPid = null, int DataPagesPerCpu = 64);
+/// <summary>
+/// What to sample: every process (<see cref="TargetPid"/> null) or one process and its children; with
+/// <see cref="TrackProcesses"/> the kernel also reports exits, execs, thread names and new executable mappings.
+/// </summary>
+public sealed record PerfSamplerOptions(int SamplesPerSecond = 19, int? TargetPid = null, int DataPagesPerCpu = 64, bool TrackProcesses = false);
 
 /// <summary>
 /// CPU-clock sampling with kernel and user callchains through perf_event_open, one event and ring buffer per online CPU.
@@ -76,7 +79,8 @@ public sealed class PerfEventSampler : IDisposable
             SampleFreq = (ulong)options.SamplesPerSecond,
             SampleType = PerfNative.SampleTid | PerfNative.SampleTime | PerfNative.SampleCallchain | PerfNative.SampleCpu,
             Flags = PerfNative.FlagDisabled | PerfNative.FlagFreq | PerfNative.FlagUseClockId
-                | (options.TargetPid is null ? 0 : PerfNative.FlagInherit),
+                | (options.TargetPid is null ? 0 : PerfNative.FlagInherit)
+                | (options.TrackProcesses ? PerfNative.ProcessTrackingFlags : 0),
             WakeupEvents = 1,
             ClockId = PerfNative.ClockMonotonic,
         };
@@ -120,12 +124,15 @@ public sealed class PerfEventSampler : IDisposable
     }
 
     /// <summary>Reads every record available now and returns the number of samples passed to <paramref name="callback"/>.</summary>
-    public long ReadSamples(PerfSampleCallback callback)
+    public long ReadSamples(PerfSampleCallback callback) => ReadRecords(new SamplesOnly(callback));
+
+    /// <summary>Reads every record available now, buffer after buffer; returns the number of samples.</summary>
+    public long ReadRecords(IPerfRecordHandler handler)
     {
         long read = 0;
         foreach (var buffer in _buffers)
         {
-            var lost = buffer.Drain(callback, ref read);
+            var lost = buffer.Drain(handler, ref read);
             if (lost != 0)
             {
                 Interlocked.Add(ref _lost, lost);
@@ -134,6 +141,23 @@ public sealed class PerfEventSampler : IDisposable
 
         Interlocked.Add(ref _samples, read);
         return read;
+    }
+
+    private sealed class SamplesOnly(PerfSampleCallback callback) : IPerfRecordHandler
+    {
+        public void OnSample(in PerfSample sample) => callback(sample);
+
+        public void OnExit(int pid, int tid, ulong timeMonotonicNs)
+        {
+        }
+
+        public void OnComm(int pid, int tid, ReadOnlySpan<byte> name, bool exec, ulong timeMonotonicNs)
+        {
+        }
+
+        public void OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs)
+        {
+        }
     }
 
     public void Dispose()

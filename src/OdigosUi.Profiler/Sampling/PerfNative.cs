@@ -39,11 +39,25 @@ internal static partial class PerfNative
 
     public const ulong FlagDisabled = 1UL << 0;
     public const ulong FlagInherit = 1UL << 1;
+    public const ulong FlagMmap = 1UL << 8;
+    public const ulong FlagComm = 1UL << 9;
     public const ulong FlagFreq = 1UL << 10;
+    public const ulong FlagTask = 1UL << 13;
+    public const ulong FlagSampleIdAll = 1UL << 18;
+    public const ulong FlagMmap2 = 1UL << 23;
+    public const ulong FlagCommExec = 1UL << 24;
     public const ulong FlagUseClockId = 1UL << 25;
 
+    /// <summary>mmap, comm (with exec), task (fork/exit) side-band records, each carrying pid, tid, time and cpu.</summary>
+    public const ulong ProcessTrackingFlags = FlagMmap | FlagMmap2 | FlagComm | FlagCommExec | FlagTask | FlagSampleIdAll;
+
     public const uint RecordLost = 2;
+    public const uint RecordComm = 3;
+    public const uint RecordExit = 4;
     public const uint RecordSample = 9;
+    public const uint RecordMmap2 = 10;
+
+    public const ushort MiscCommExec = 1 << 13;
 
     public const ulong IocEnable = 0x2400;
     public const ulong IocDisable = 0x2401;

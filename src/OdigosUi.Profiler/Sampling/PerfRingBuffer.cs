@@ -37,7 +37,7 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
     public void Enable() => PerfNative.Ioctl(_fd, PerfNative.IocEnable, 0);
 
     /// <summary>Reads every complete record; returns the number of lost samples reported by PERF_RECORD_LOST.</summary>
-    public long Drain(PerfSampleCallback callback, ref long samples)
+    public long Drain(IPerfRecordHandler handler, ref long samples)
     {
         var header = Header;
         var head = Volatile.Read(ref header->DataHead);
@@ -58,15 +58,24 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
                 break;
             }
 
-            var type = MemoryMarshal.Read<uint>(record);
-            if (type == PerfNative.RecordSample)
+            switch (MemoryMarshal.Read<uint>(record))
             {
-                samples++;
-                DispatchSample(record, callback);
-            }
-            else if (type == PerfNative.RecordLost && record.Length >= 24)
-            {
-                lost += (long)MemoryMarshal.Read<ulong>(record[16..]);
+                case PerfNative.RecordSample:
+                    samples++;
+                    DispatchSample(record, handler);
+                    break;
+                case PerfNative.RecordLost when record.Length >= 24:
+                    lost += (long)MemoryMarshal.Read<ulong>(record[16..]);
+                    break;
+                case PerfNative.RecordExit when record.Length >= 32:
+                    handler.OnExit(MemoryMarshal.Read<int>(record[8..]), MemoryMarshal.Read<int>(record[16..]), MemoryMarshal.Read<ulong>(record[24..]));
+                    break;
+                case PerfNative.RecordComm when record.Length >= 16 + SampleIdBytes:
+                    DispatchComm(record, handler);
+                    break;
+                case PerfNative.RecordMmap2 when record.Length >= 72 + SampleIdBytes:
+                    handler.OnExecutableMapping(MemoryMarshal.Read<int>(record[8..]), MemoryMarshal.Read<ulong>(record[16..]), MemoryMarshal.Read<ulong>(record[24..]), SampleIdTime(record));
+                    break;
             }
 
             tail += (ulong)record.Length;
@@ -109,8 +118,23 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
         }
     }
 
+    // With sample_id_all, every other record ends with the sample_type fields TID (pid, tid), TIME and CPU (cpu, res).
+    private const int SampleIdBytes = 24;
+
+    private static ulong SampleIdTime(ReadOnlySpan<byte> record) => MemoryMarshal.Read<ulong>(record[^16..]);
+
+    // Layout: header, pid, tid, comm (NUL-terminated, padded to 8 bytes), sample id.
+    private static void DispatchComm(ReadOnlySpan<byte> record, IPerfRecordHandler handler)
+    {
+        var misc = MemoryMarshal.Read<ushort>(record[4..]);
+        var name = record[16..^SampleIdBytes];
+        var end = name.IndexOf((byte)0);
+        handler.OnComm(MemoryMarshal.Read<int>(record[8..]), MemoryMarshal.Read<int>(record[12..]), end < 0 ? name : name[..end],
+            (misc & PerfNative.MiscCommExec) != 0, SampleIdTime(record));
+    }
+
     // Layout for TID | TIME | CPU | CALLCHAIN: header, pid, tid, time, cpu, res, nr, ips[nr].
-    private static void DispatchSample(ReadOnlySpan<byte> record, PerfSampleCallback callback)
+    private static void DispatchSample(ReadOnlySpan<byte> record, IPerfRecordHandler handler)
     {
         if (record.Length < 40)
         {
@@ -125,7 +149,7 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
         var available = (ulong)(record.Length - 40) / 8;
         var count = (int)Math.Min(nr, available);
         var ips = MemoryMarshal.Cast<byte, ulong>(record.Slice(40, count * 8));
-        callback(new PerfSample(pid, tid, time, cpu, ips));
+        handler.OnSample(new PerfSample(pid, tid, time, cpu, ips));
     }
 
     public void Dispose()

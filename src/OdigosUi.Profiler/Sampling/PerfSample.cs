@@ -14,6 +14,24 @@ public readonly ref struct PerfSample(int pid, int tid, ulong timeMonotonicNs, i
 
 public delegate void PerfSampleCallback(in PerfSample sample);
 
+/// <summary>
+/// Receives what a drain of the ring buffers finds, in buffer order (one buffer per CPU, so records of different CPUs
+/// are not in time order). The process records come only with <see cref="PerfSamplerOptions.TrackProcesses"/>.
+/// </summary>
+public interface IPerfRecordHandler
+{
+    void OnSample(in PerfSample sample);
+
+    /// <summary>A task exited: the whole process when <paramref name="pid"/> equals <paramref name="tid"/>.</summary>
+    void OnExit(int pid, int tid, ulong timeMonotonicNs);
+
+    /// <summary>A thread was named <paramref name="name"/>, or (<paramref name="exec"/>) the process ran a new program.</summary>
+    void OnComm(int pid, int tid, ReadOnlySpan<byte> name, bool exec, ulong timeMonotonicNs);
+
+    /// <summary>An executable mapping [start, start + length) was added to <paramref name="pid"/>.</summary>
+    void OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs);
+}
+
 /// <summary>Splits a perf callchain into kernel and user frames, both leaf first, dropping the context markers.</summary>
 public static class Callchain
 {

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
-using Microsoft.Win32.SafeHandles;
+using System.IO.MemoryMappedFiles;
 
 namespace OdigosUi.Profiler.Symbolization;
 
@@ -19,7 +18,6 @@ public sealed class ElfFile
     private const uint PtLoad = 1;
     private const uint NtGnuBuildId = 3;
     private const int SttFunc = 2;
-    private const int MaxSectionBytes = 256 << 20;
 
     private ElfFile(SymbolTable symbols, IReadOnlyList<LoadSegment> segments, string? buildId)
     {
@@ -35,6 +33,9 @@ public sealed class ElfFile
     /// <summary>Lower-case hex, or null when the file has no .note.gnu.build-id.</summary>
     public string? BuildId { get; }
 
+    /// <summary>What this object keeps in memory, in bytes.</summary>
+    public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L;
+
     public static bool TryOpen(string path, out ElfFile? elf, out string? error)
     {
         try
@@ -43,7 +44,7 @@ public sealed class ElfFile
             error = null;
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException)
         {
             elf = null;
             error = e.Message;
@@ -51,12 +52,37 @@ public sealed class ElfFile
         }
     }
 
-    public static ElfFile Open(string path)
+    /// <summary>
+    /// Parses the file through a read-only memory mapping: only the compact symbol table is kept, nothing of the file
+    /// is copied to the managed heap, and the mapping is gone when this returns.
+    /// </summary>
+    public static unsafe ElfFile Open(string path)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);
-        var header = ReadBytes(handle, 0, 64, length);
-        if (header.Length < 64 || header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
+        if (length < 64)
+        {
+            throw new InvalidDataException($"{path} is not an ELF file");
+        }
+
+        using var mapped = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        using var view = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        try
+        {
+            return Parse(new Image(pointer + view.PointerOffset, (ulong)length), path);
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    private static ElfFile Parse(Image file, string path)
+    {
+        var header = file.Slice(0, 64);
+        if (header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
         {
             throw new InvalidDataException($"{path} is not an ELF file");
         }
@@ -76,10 +102,10 @@ public sealed class ElfFile
         var segments = new List<LoadSegment>();
         if (phoff != 0 && phentsize >= 56)
         {
-            var table = ReadBytes(handle, phoff, (ulong)(phentsize * phnum), length);
-            for (var i = 0; i < phnum; i++)
+            var table = file.Slice(phoff, (ulong)(phentsize * phnum));
+            for (var i = 0; (i + 1) * phentsize <= table.Length; i++)
             {
-                var p = table.AsSpan(i * phentsize);
+                var p = table[(i * phentsize)..];
                 if (U32(p, 0) == PtLoad)
                 {
                     segments.Add(new LoadSegment(U64(p, 8), U64(p, 16), U64(p, 32), U64(p, 40)));
@@ -87,20 +113,23 @@ public sealed class ElfFile
             }
         }
 
-        var sections = ReadSections(handle, shoff, shentsize, shnum, length);
+        var sections = ReadSections(file, shoff, shentsize, shnum);
         string? buildId = null;
-        foreach (var section in sections.Where(s => s.Type == ShtNote))
+        foreach (var section in sections)
         {
-            buildId ??= FindBuildId(ReadBytes(handle, section.Offset, section.Size, length));
+            if (section.Type == ShtNote)
+            {
+                buildId ??= FindBuildId(file.Slice(section.Offset, section.Size));
+            }
         }
 
-        var symbols = ReadFunctions(handle, sections, ShtSymtab, length);
+        var symbols = ReadFunctions(file, sections, ShtSymtab);
         if (symbols.Count == 0)
         {
-            symbols = ReadFunctions(handle, sections, ShtDynsym, length);
+            symbols = ReadFunctions(file, sections, ShtDynsym);
         }
 
-        return new ElfFile(new SymbolTable(symbols), segments, buildId);
+        return new ElfFile(symbols.Build(), segments, buildId);
     }
 
     /// <summary>The link-time virtual address of a file offset, through the PT_LOAD segment that holds it.</summary>
@@ -119,7 +148,7 @@ public sealed class ElfFile
 
     private readonly record struct Section(uint Type, ulong Offset, ulong Size, uint Link, ulong EntrySize);
 
-    private static List<Section> ReadSections(SafeFileHandle handle, ulong shoff, int shentsize, int shnum, long length)
+    private static List<Section> ReadSections(Image file, ulong shoff, int shentsize, int shnum)
     {
         var sections = new List<Section>();
         if (shoff == 0 || shentsize < 64)
@@ -127,33 +156,33 @@ public sealed class ElfFile
             return sections;
         }
 
-        var table = ReadBytes(handle, shoff, (ulong)(shentsize * shnum), length);
+        var table = file.Slice(shoff, (ulong)(shentsize * shnum));
         for (var i = 0; i < shnum && (i + 1) * shentsize <= table.Length; i++)
         {
-            var s = table.AsSpan(i * shentsize);
+            var s = table[(i * shentsize)..];
             sections.Add(new Section(U32(s, 4), U64(s, 24), U64(s, 32), U32(s, 40), U64(s, 56)));
         }
 
         return sections;
     }
 
-    private static List<Symbol> ReadFunctions(SafeFileHandle handle, List<Section> sections, uint type, long length)
+    private static SymbolTable.Builder ReadFunctions(Image file, List<Section> sections, uint type)
     {
-        var symbols = new List<Symbol>();
-        foreach (var section in sections.Where(s => s.Type == type))
+        var symbols = new SymbolTable.Builder();
+        foreach (var section in sections)
         {
-            if (section.Link >= sections.Count || section.EntrySize < 24)
+            if (section.Type != type || section.Link >= sections.Count || section.EntrySize < 24)
             {
                 continue;
             }
 
             var strings = sections[(int)section.Link];
-            var table = ReadBytes(handle, section.Offset, section.Size, length);
-            var names = ReadBytes(handle, strings.Offset, strings.Size, length);
-            var entry = (int)section.EntrySize;
+            var table = file.Slice(section.Offset, section.Size);
+            var names = file.Slice(strings.Offset, strings.Size);
+            var entry = (int)Math.Min(section.EntrySize, int.MaxValue);
             for (var offset = 0; offset + entry <= table.Length; offset += entry)
             {
-                var s = table.AsSpan(offset);
+                var s = table[offset..];
                 var info = s[4];
                 var value = U64(s, 8);
                 var size = U64(s, 16);
@@ -165,7 +194,7 @@ public sealed class ElfFile
                 var name = CString(names, U32(s, 0));
                 if (name.Length > 0)
                 {
-                    symbols.Add(new Symbol(value, size, name));
+                    symbols.Add(value, size, name);
                 }
             }
         }
@@ -173,7 +202,7 @@ public sealed class ElfFile
         return symbols;
     }
 
-    private static string? FindBuildId(byte[] notes)
+    private static string? FindBuildId(ReadOnlySpan<byte> notes)
     {
         var offset = 0;
         while (offset + 12 <= notes.Length)
@@ -183,14 +212,14 @@ public sealed class ElfFile
             var type = U32(notes, offset + 8);
             var nameStart = offset + 12;
             var descStart = nameStart + Align4(nameSize);
-            if (nameSize < 0 || descSize < 0 || descStart + descSize > notes.Length)
+            if (nameSize < 0 || descSize < 0 || descStart < 0 || descStart + descSize > notes.Length)
             {
                 return null;
             }
 
-            if (type == NtGnuBuildId && nameSize == 4 && notes.AsSpan(nameStart, 4).SequenceEqual("GNU\0"u8))
+            if (type == NtGnuBuildId && nameSize == 4 && notes.Slice(nameStart, 4).SequenceEqual("GNU\0"u8))
             {
-                return Convert.ToHexStringLower(notes, descStart, descSize);
+                return Convert.ToHexStringLower(notes.Slice(descStart, descSize));
             }
 
             offset = descStart + Align4(descSize);
@@ -201,40 +230,31 @@ public sealed class ElfFile
 
     private static int Align4(int n) => (n + 3) & ~3;
 
-    private static string CString(byte[] table, uint offset)
+    private static ReadOnlySpan<byte> CString(ReadOnlySpan<byte> table, uint offset)
     {
         if (offset >= table.Length)
         {
-            return "";
+            return default;
         }
 
-        var span = table.AsSpan((int)offset);
+        var span = table[(int)offset..];
         var end = span.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+        return end < 0 ? span : span[..end];
     }
 
-    private static byte[] ReadBytes(SafeFileHandle handle, ulong offset, ulong count, long length)
+    /// <summary>The mapped file; slices are clamped to the file (and to 2 GiB, a span's limit).</summary>
+    private readonly unsafe struct Image(byte* start, ulong length)
     {
-        if (count == 0 || offset >= (ulong)length)
+        public ReadOnlySpan<byte> Slice(ulong offset, ulong count)
         {
-            return [];
-        }
-
-        var n = (int)Math.Min(Math.Min(count, (ulong)length - offset), MaxSectionBytes);
-        var buffer = new byte[n];
-        var read = 0;
-        while (read < n)
-        {
-            var got = RandomAccess.Read(handle, buffer.AsSpan(read), (long)offset + read);
-            if (got <= 0)
+            if (count == 0 || offset >= length)
             {
-                break;
+                return default;
             }
 
-            read += got;
+            var n = (int)Math.Min(Math.Min(count, length - offset), int.MaxValue);
+            return new ReadOnlySpan<byte>(start + offset, n);
         }
-
-        return read == n ? buffer : buffer[..read];
     }
 
     private static ushort U16(ReadOnlySpan<byte> b, int o) => BinaryPrimitives.ReadUInt16LittleEndian(b[o..]);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>Kernel function symbols from /proc/kallsyms. Without privileges every address reads 0: then nothing resolves.</summary>
@@ -20,11 +18,15 @@ public sealed class KernelSymbols
 
     public int Count => _table.Count;
 
+    public long EstimatedBytes => _table.EstimatedBytes;
+
+    /// <summary>Streams the file (several MB, over 100,000 lines) into a compact table, never holding it as text.</summary>
     public static KernelSymbols Read(string path = "/proc/kallsyms")
     {
         try
         {
-            return Parse(File.ReadAllText(path));
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+            return Parse(stream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -32,48 +34,34 @@ public sealed class KernelSymbols
         }
     }
 
-    public static KernelSymbols Parse(string text)
+    public static KernelSymbols Parse(string text) => Parse(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    public static KernelSymbols Parse(Stream stream)
     {
-        var symbols = new List<Symbol>();
+        var builder = new SymbolTable.Builder();
         var lines = 0;
-        foreach (var raw in text.Split('\n'))
+        Utf8Lines.ForEach(stream, line =>
         {
-            var line = raw.AsSpan();
             if (line.IsEmpty)
             {
-                continue;
+                return;
             }
 
             lines++;
-            var first = line.IndexOf(' ');
-            if (first <= 0 || line.Length < first + 4)
+            if (!Utf8Lines.NextField(ref line, out var address) || !Utf8Lines.NextField(ref line, out var type)
+                || !Utf8Lines.NextField(ref line, out var name) || type.Length != 1 || type[0] is not ((byte)'t' or (byte)'T' or (byte)'w' or (byte)'W'))
             {
-                continue;
+                return;
             }
 
-            var type = line[first + 1];
-            if (type is not ('t' or 'T' or 'w' or 'W'))
+            if (Utf8Lines.TryParseHex(address, out var value) && value != 0)
             {
-                continue;
+                builder.Add(value, 0, name);
             }
+        });
 
-            if (!ulong.TryParse(line[..first], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var address) || address == 0)
-            {
-                continue;
-            }
-
-            var name = line[(first + 3)..];
-            var tab = name.IndexOf('\t');
-            if (tab >= 0)
-            {
-                name = name[..tab];
-            }
-
-            symbols.Add(new Symbol(address, 0, name.Trim().ToString()));
-        }
-
-        return new KernelSymbols(new SymbolTable(symbols), lines);
+        return new KernelSymbols(builder.Build(), lines);
     }
 
-    public string? Resolve(ulong address) => _table.Find(address)?.Name;
+    public string? Resolve(ulong address) => _table.FindName(address);
 }

@@ -1,41 +1,129 @@
-using System.Globalization;
-
 namespace OdigosUi.Profiler.Symbolization;
 
-/// <summary>A JIT perf map (<c>/tmp/perf-PID.map</c>): lines <c>START SIZE name</c> with hex start and size.</summary>
-public static class PerfMap
+/// <summary>
+/// A JIT perf map (<c>/tmp/perf-PID.map</c>: lines <c>START SIZE name</c>, hex start and size), read incrementally:
+/// the runtime only appends to it, so <see cref="Refresh"/> parses the bytes added since the last read and adds them
+/// as a new segment (segments are merged once there are several). Later lines win over earlier ones at the same
+/// address. .NET names are shortened by <see cref="DotnetFrameName"/>. Not thread-safe.
+/// </summary>
+public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes)
 {
-    public static SymbolTable Parse(string text)
+    public const long DefaultMaxBytes = 64L << 20;
+    private const int MaxSegments = 4;
+
+    private readonly List<SymbolTable> _segments = [];
+    private long _offset;
+
+    public string Path { get; } = path;
+
+    /// <summary>Bytes of the file parsed so far.</summary>
+    public long BytesRead => _offset;
+
+    public int Count => _segments.Sum(s => s.Count);
+
+    public long EstimatedBytes => _segments.Sum(s => s.EstimatedBytes);
+
+    /// <summary>How many times new lines were read (for tests).</summary>
+    public int Reads { get; private set; }
+
+    /// <summary>Reads the lines appended since the last call; false when there was nothing new (or the file is gone).</summary>
+    public bool Refresh()
     {
-        var symbols = new List<Symbol>();
-        foreach (var raw in text.Split('\n'))
+        try
         {
-            var line = raw.AsSpan().Trim();
-            var first = line.IndexOf(' ');
-            if (first <= 0)
+            using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            if (stream.Length < _offset)
             {
-                continue;
+                // Truncated or replaced (a new process with a reused pid): start over.
+                _segments.Clear();
+                _offset = 0;
             }
 
-            var rest = line[(first + 1)..].TrimStart(' ');
-            var second = rest.IndexOf(' ');
-            if (second <= 0)
+            if (stream.Length == _offset || _offset >= maxBytes)
             {
-                continue;
+                return false;
             }
 
-            if (ulong.TryParse(StripHexPrefix(line[..first]), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var start)
-                && ulong.TryParse(StripHexPrefix(rest[..second]), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var size))
+            stream.Position = _offset;
+            var builder = new SymbolTable.Builder();
+            _offset += Utf8Lines.ForEach(stream, line => AddLine(builder, line), includeUnterminated: false, maxBytes: maxBytes - _offset);
+            Reads++;
+            if (builder.Count > 0)
             {
-                symbols.Add(new Symbol(start, size, rest[(second + 1)..].Trim().ToString()));
+                _segments.Add(builder.Build());
+                if (_segments.Count > MaxSegments)
+                {
+                    Merge();
+                }
+            }
+
+            return builder.Count > 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The name covering <paramref name="address"/>, newest segment first.</summary>
+    public string? Find(ulong address)
+    {
+        for (var i = _segments.Count - 1; i >= 0; i--)
+        {
+            if (_segments[i].Find(address) is { } symbol && address - symbol.Address < Math.Max(symbol.Size, 1))
+            {
+                return symbol.Name;
             }
         }
 
-        return new SymbolTable(symbols);
+        return null;
     }
 
-    public static SymbolTable Read(string path) => Parse(File.ReadAllText(path));
+    /// <summary>Every symbol of the text of a perf map (for tests and tools).</summary>
+    public static SymbolTable Parse(string text)
+    {
+        var builder = new SymbolTable.Builder();
+        Utf8Lines.ForEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), line => AddLine(builder, line));
+        return builder.Build();
+    }
 
-    private static ReadOnlySpan<char> StripHexPrefix(ReadOnlySpan<char> s) =>
-        s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? s[2..] : s;
+    public static SymbolTable Read(string path)
+    {
+        var map = new PerfMap(path);
+        map.Refresh();
+        map.Merge();
+        return map._segments.Count == 0 ? SymbolTable.Empty : map._segments[0];
+    }
+
+    private static void AddLine(SymbolTable.Builder builder, ReadOnlySpan<byte> line)
+    {
+        if (Utf8Lines.NextField(ref line, out var start) && Utf8Lines.NextField(ref line, out var size)
+            && Utf8Lines.TryParseHex(start, out var address) && Utf8Lines.TryParseHex(size, out var length))
+        {
+            var name = line.Trim(" \t\r"u8);
+            if (!name.IsEmpty)
+            {
+                Span<byte> shortened = name.Length <= 1024 ? stackalloc byte[name.Length] : new byte[name.Length];
+                builder.Add(address, length, shortened[..DotnetFrameName.Normalize(name, shortened)]);
+            }
+        }
+    }
+
+    private void Merge()
+    {
+        if (_segments.Count <= 1)
+        {
+            return;
+        }
+
+        // Oldest first so that, at equal addresses, the newer line sorts after the older one and is found first.
+        var builder = new SymbolTable.Builder();
+        foreach (var segment in _segments)
+        {
+            builder.AddAll(segment);
+        }
+
+        _segments.Clear();
+        _segments.Add(builder.Build());
+    }
 }

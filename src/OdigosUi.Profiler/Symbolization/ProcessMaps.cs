@@ -7,8 +7,13 @@ public sealed record MemoryMapping(ulong Start, ulong End, string Permissions, u
 {
     public bool IsExecutable => Permissions.Length >= 3 && Permissions[2] == 'x';
 
-    /// <summary>Backed by a regular file (not anonymous, not [vdso]/[stack]/memfd-like pseudo paths).</summary>
-    public bool IsFileBacked => Inode != 0 && Path.StartsWith('/');
+    /// <summary>
+    /// Backed by a file that can hold symbols: not anonymous, not [vdso]/[stack], not a memfd (.NET maps its JIT code
+    /// from <c>/memfd:doublemapper</c>: those addresses are named by the perf map).
+    /// </summary>
+    public bool IsFileBacked => Inode != 0 && Path.StartsWith('/') && !Path.StartsWith("/memfd:", StringComparison.Ordinal);
+
+    public FileIdentity Identity => new(Device, Inode);
 
     public bool Contains(ulong address) => address >= Start && address < End;
 }
@@ -26,6 +31,25 @@ public sealed class ProcessMaps
     public IReadOnlyList<MemoryMapping> Mappings => _mappings;
 
     public static ProcessMaps Read(int pid) => Parse(File.ReadAllText($"/proc/{pid}/maps"));
+
+    /// <summary>The executable mappings of <paramref name="pid"/> (the only ones a sampled address can fall in).</summary>
+    public static ProcessMaps ReadExecutable(int pid)
+    {
+        var mappings = new List<MemoryMapping>();
+        using var stream = new FileStream($"/proc/{pid}/maps", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        Utf8Lines.ForEach(stream, line =>
+        {
+            // "start-end perms ...": perms[2] is 'x' for executable mappings; parse only those.
+            var space = line.IndexOf((byte)' ');
+            if (space > 0 && line.Length > space + 3 && line[space + 3] == 'x'
+                && TryParseLine(System.Text.Encoding.UTF8.GetString(line), out var mapping))
+            {
+                mappings.Add(mapping);
+            }
+        });
+
+        return new ProcessMaps(mappings);
+    }
 
     public static ProcessMaps ReadSelf() => Parse(File.ReadAllText("/proc/self/maps"));
 

@@ -1,21 +1,19 @@
 namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>
-/// Resolves sampled addresses of any process: kernel addresses through kallsyms, user addresses through the
-/// process's mappings to ELF symbols, or to JIT names of its perf map. Not thread-safe.
+/// Resolves sampled addresses: kernel addresses through kallsyms, user addresses of a process through its mappings
+/// to ELF symbols, or to JIT names of its perf map. The per-process state is a <see cref="ProcessSymbols"/>; the
+/// parsed files are shared through the <see cref="ElfCache"/>. Not thread-safe.
 /// </summary>
 public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelSymbols = null)
 {
-    private static readonly TimeSpan MapsRefreshInterval = TimeSpan.FromMilliseconds(200);
-    private const int MaxFramesPerProcess = 200_000;
+    private const int MaxKernelFrames = 100_000;
     private static readonly FrameMapping KernelMapping = new("[kernel.kallsyms]", 0, 0, 0, null);
 
-    private readonly ElfCache _elfCache = elfCache ?? new ElfCache();
-    private readonly Dictionary<int, ProcessSymbols> _processes = [];
     private readonly Dictionary<ulong, ResolvedFrame> _kernelFrames = [];
     private KernelSymbols? _kernel = kernelSymbols;
 
-    public int ProcessCount => _processes.Count;
+    public ElfCache ElfCache { get; } = elfCache ?? new ElfCache();
 
     public KernelSymbols Kernel => _kernel ??= KernelSymbols.Read();
 
@@ -23,7 +21,7 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     {
         if (!_kernelFrames.TryGetValue(address, out var frame))
         {
-            if (_kernelFrames.Count >= MaxFramesPerProcess)
+            if (_kernelFrames.Count >= MaxKernelFrames)
             {
                 _kernelFrames.Clear();
             }
@@ -36,180 +34,58 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     }
 
     /// <summary>
-    /// Resolves a user address of <paramref name="pid"/>. Return addresses (every frame but the leaf) are looked up
-    /// one byte earlier so a call at the very end of a function still names the caller.
+    /// Resolves a user address of <paramref name="process"/>. Return addresses (every frame but the leaf) are looked
+    /// up one byte earlier so a call at the very end of a function still names the caller.
     /// </summary>
-    public ResolvedFrame ResolveUser(int pid, ulong address, bool isReturnAddress)
+    public ResolvedFrame ResolveUser(ProcessSymbols process, ulong address, bool isReturnAddress)
     {
-        if (!_processes.TryGetValue(pid, out var process))
-        {
-            process = new ProcessSymbols(pid);
-            _processes[pid] = process;
-        }
-
         if (process.Frames.TryGetValue(address, out var cached))
         {
             return cached;
         }
 
-        var frame = Resolve(process, address, isReturnAddress && address > 0 ? address - 1 : address);
-        if (process.Frames.Count >= MaxFramesPerProcess)
+        var frame = Resolve(process, address, isReturnAddress && address > 0 ? address - 1 : address, out var final);
+        if (final)
         {
-            process.Frames.Clear();
+            process.Frames[address] = frame;
         }
 
-        process.Frames[address] = frame;
         return frame;
     }
 
-    /// <summary>Drops the state of processes that no longer exist.</summary>
-    public void ForgetExitedProcesses()
+    // Not final: an address no mapping covers yet, or one a perf map that is still growing may name later.
+    private ResolvedFrame Resolve(ProcessSymbols process, ulong address, ulong lookup, out bool final)
     {
-        foreach (var pid in _processes.Keys.ToArray())
-        {
-            if (!Directory.Exists($"/proc/{pid}"))
-            {
-                _processes.Remove(pid);
-            }
-        }
-    }
-
-    private ResolvedFrame Resolve(ProcessSymbols process, ulong address, ulong lookup)
-    {
-        var mapping = process.FindMapping(lookup, MapsRefreshInterval);
+        var mapping = process.FindMapping(lookup);
         if (mapping is null)
         {
+            final = false;
             return new ResolvedFrame(FrameKind.Native, null, null, address);
         }
 
         if (mapping.IsFileBacked)
         {
-            var elf = process.Elf(mapping, _elfCache);
-            var frameMapping = new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, elf?.BuildId);
-            var name = elf?.FileOffsetToVirtualAddress(lookup - mapping.Start + mapping.Offset) is { } vaddr
-                ? elf.Symbols.Find(vaddr)?.Name
+            var file = process.File(mapping, ElfCache);
+            var name = file.Elf?.FileOffsetToVirtualAddress(lookup - mapping.Start + mapping.Offset) is { } vaddr
+                ? file.Elf.Symbols.FindName(vaddr)
                 : null;
-            return new ResolvedFrame(FrameKind.Native, name, frameMapping, address);
+            if (name is not null || file.Elf is not null)
+            {
+                final = true;
+                return new ResolvedFrame(FrameKind.Native, name, file.Mapping, address);
+            }
+
+            // Not ELF (e.g. a ReadyToRun .NET assembly): its code may be in the perf map.
+            return Jit(process, address, lookup, file.Mapping, out final);
         }
 
-        var jitName = process.PerfMapSymbol(lookup);
-        var pseudo = new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, null);
-        return jitName is null
-            ? new ResolvedFrame(FrameKind.Native, null, pseudo, address)
-            : new ResolvedFrame(FrameKind.Dotnet, jitName, pseudo, address);
+        return Jit(process, address, lookup, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, null), out final);
     }
 
-    private sealed class ProcessSymbols(int pid)
+    private static ResolvedFrame Jit(ProcessSymbols process, ulong address, ulong lookup, FrameMapping mapping, out bool final)
     {
-        private ProcessMaps? _maps;
-        private DateTime _mapsReadAt;
-        private readonly Dictionary<ulong, ElfFile?> _elfByMapping = [];
-        private SymbolTable? _perfMap;
-        private long _perfMapLength = -1;
-
-        public Dictionary<ulong, ResolvedFrame> Frames { get; } = [];
-
-        public MemoryMapping? FindMapping(ulong address, TimeSpan refreshInterval)
-        {
-            if (_maps?.Find(address) is { } found)
-            {
-                return found;
-            }
-
-            if (_maps is not null && DateTime.UtcNow - _mapsReadAt < refreshInterval)
-            {
-                return null;
-            }
-
-            try
-            {
-                _maps = ProcessMaps.Read(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _maps ??= new ProcessMaps([]);
-            }
-
-            _mapsReadAt = DateTime.UtcNow;
-            _elfByMapping.Clear();
-            return _maps.Find(address);
-        }
-
-        public ElfFile? Elf(MemoryMapping mapping, ElfCache cache)
-        {
-            if (_elfByMapping.TryGetValue(mapping.Start, out var elf))
-            {
-                return elf;
-            }
-
-            // Through the process's root so files inside containers resolve from the host.
-            elf = cache.Get($"/proc/{pid}/root{mapping.Path}", mapping.Inode) ?? cache.Get(mapping.Path, mapping.Inode);
-            _elfByMapping[mapping.Start] = elf;
-            return elf;
-        }
-
-        public string? PerfMapSymbol(ulong address)
-        {
-            if (_perfMap?.Find(address) is { } symbol && address - symbol.Address < Math.Max(symbol.Size, 1))
-            {
-                return symbol.Name;
-            }
-
-            var path = PerfMapPath();
-            if (path is null)
-            {
-                return null;
-            }
-
-            var length = new FileInfo(path).Length;
-            if (length == _perfMapLength)
-            {
-                return null;
-            }
-
-            try
-            {
-                _perfMap = PerfMap.Read(path);
-                _perfMapLength = length;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
-
-            return _perfMap.Find(address) is { } found && address - found.Address < Math.Max(found.Size, 1) ? found.Name : null;
-        }
-
-        private string? PerfMapPath()
-        {
-            var inside = $"/proc/{pid}/root/tmp/perf-{NamespacePid()}.map";
-            if (File.Exists(inside))
-            {
-                return inside;
-            }
-
-            var host = $"/tmp/perf-{pid}.map";
-            return File.Exists(host) ? host : null;
-        }
-
-        private int NamespacePid()
-        {
-            try
-            {
-                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                {
-                    if (line.StartsWith("NSpid:", StringComparison.Ordinal))
-                    {
-                        var parts = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
-                        return int.Parse(parts[^1]);
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-            }
-
-            return pid;
-        }
+        var name = process.JitName(lookup);
+        final = name is not null || process.PerfMap is null;
+        return new ResolvedFrame(name is not null && process.IsDotnet ? FrameKind.Dotnet : FrameKind.Native, name, mapping, address);
     }
 }

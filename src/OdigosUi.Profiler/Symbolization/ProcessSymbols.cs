@@ -1,0 +1,196 @@
+namespace OdigosUi.Profiler.Symbolization;
+
+/// <summary>
+/// What the symbolizer keeps for one process: its executable mappings, the ELF file behind each, its JIT perf map
+/// and the frames resolved so far. Mappings are read from /proc once and again only when the kernel reported a new
+/// executable mapping (or, as a fallback, at most once a second for an address outside every known mapping).
+/// </summary>
+public sealed class ProcessSymbols(int pid)
+{
+    private const long MapsFallbackRefreshMs = 1000;
+    private const long PerfMapRefreshMs = 250;
+    private const long PerfMapSearchMs = 5000;
+
+    private readonly Dictionary<ulong, MappedFile> _files = [];
+    private ProcessMaps? _maps;
+    private string? _executable;
+    private bool _executableChanged;
+    private long _mapsReadAt;
+    private bool _mapsChanged;
+    private PerfMap? _perfMap;
+    private long _perfMapCheckedAt = long.MinValue / 2;
+    private long _perfMapSearchedAt = long.MinValue / 2;
+
+    public int Pid { get; } = pid;
+
+    /// <summary>Resolved frames by address (the whole address, not the lookup address of a return address).</summary>
+    internal Dictionary<ulong, ResolvedFrame> Frames { get; } = [];
+
+    public int CachedFrames => Frames.Count;
+
+    /// <summary>The perf map once one was found (JIT runtimes write it: .NET with DOTNET_PerfMapEnabled=1).</summary>
+    public PerfMap? PerfMap => _perfMap;
+
+    /// <summary>True when the process runs the .NET runtime, so JIT frames are .NET frames.</summary>
+    public bool IsDotnet { get; private set; }
+
+    /// <summary>Times /proc/PID/maps was read.</summary>
+    public int MapsReads { get; private set; }
+
+    public void ClearFrames() => Frames.Clear();
+
+    /// <summary>The kernel reported a new executable mapping; a mapping replaced in place invalidates resolved frames.</summary>
+    public void MappingAdded(ulong start, ulong length)
+    {
+        _mapsChanged = true;
+        if (_maps is not null && _maps.Mappings.Any(m => m.Start < start + length && start < m.End))
+        {
+            Frames.Clear();
+            _files.Clear();
+        }
+    }
+
+    internal MemoryMapping? FindMapping(ulong address)
+    {
+        if (_maps?.Find(address) is { } found)
+        {
+            return found;
+        }
+
+        if (_maps is not null && !_mapsChanged && Environment.TickCount64 - _mapsReadAt < MapsFallbackRefreshMs)
+        {
+            return null;
+        }
+
+        try
+        {
+            _maps = ProcessMaps.ReadExecutable(Pid);
+            MapsReads++;
+            DetectExec();
+            IsDotnet = _maps.Mappings.Any(m => m.Path.EndsWith("/libcoreclr.so", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _maps ??= new ProcessMaps([]);
+        }
+
+        _mapsReadAt = Environment.TickCount64;
+        _mapsChanged = false;
+        return _maps.Find(address);
+    }
+
+    /// <summary>
+    /// True once after the maps showed another executable than before: the process exec'ed and its exec record was
+    /// lost (ring buffer overrun). The resolved frames are dropped then; the owner drops what it read about the process.
+    /// </summary>
+    public bool TakeExecutableChanged()
+    {
+        var changed = _executableChanged;
+        _executableChanged = false;
+        return changed;
+    }
+
+    private void DetectExec()
+    {
+        string? executable;
+        try
+        {
+            executable = new FileInfo($"/proc/{Pid}/exe").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        if (_executable is not null && executable is not null && executable != _executable)
+        {
+            _executableChanged = true;
+            Frames.Clear();
+            _files.Clear();
+            _perfMap = null;
+        }
+
+        _executable = executable ?? _executable;
+    }
+
+    internal MappedFile File(MemoryMapping mapping, ElfCache cache)
+    {
+        if (_files.TryGetValue(mapping.Start, out var file) && file.Source == mapping)
+        {
+            return file;
+        }
+
+        // map_files opens exactly the mapped file (also when deleted or inside a container); then the container's root.
+        var elf = cache.Get(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", mapping.Path);
+        file = new MappedFile(mapping, elf, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, elf?.BuildId));
+        _files[mapping.Start] = file;
+        return file;
+    }
+
+    /// <summary>The perf map name of <paramref name="address"/>; reads what the runtime appended at most every 250 ms.</summary>
+    internal string? JitName(ulong address)
+    {
+        if (_perfMap?.Find(address) is { } name)
+        {
+            return name;
+        }
+
+        var now = Environment.TickCount64;
+        if (_perfMap is null)
+        {
+            if (now - _perfMapSearchedAt < PerfMapSearchMs)
+            {
+                return null;
+            }
+
+            _perfMapSearchedAt = now;
+            if (PerfMapPath() is not { } path)
+            {
+                return null;
+            }
+
+            _perfMap = new PerfMap(path);
+        }
+        else if (now - _perfMapCheckedAt < PerfMapRefreshMs)
+        {
+            return null;
+        }
+
+        _perfMapCheckedAt = now;
+        return _perfMap.Refresh() ? _perfMap.Find(address) : null;
+    }
+
+    private string? PerfMapPath()
+    {
+        var inside = $"/proc/{Pid}/root/tmp/perf-{NamespacePid()}.map";
+        if (System.IO.File.Exists(inside))
+        {
+            return inside;
+        }
+
+        var host = $"/tmp/perf-{Pid}.map";
+        return System.IO.File.Exists(host) ? host : null;
+    }
+
+    private int NamespacePid()
+    {
+        try
+        {
+            foreach (var line in System.IO.File.ReadLines($"/proc/{Pid}/status"))
+            {
+                if (line.StartsWith("NSpid:", StringComparison.Ordinal))
+                {
+                    var parts = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
+                    return int.Parse(parts[^1]);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return Pid;
+    }
+
+    internal sealed record MappedFile(MemoryMapping Source, ElfFile? Elf, FrameMapping Mapping);
+}
