@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests need when they are missing: Go's pprof tool reads our pprof output;
 # Debian's Chromium runs the browser tests (e2e/), driven by Playwright for .NET without a browser download.
 # Run as root it installs them; otherwise it names them and fails. Sourced by .ci/test.
-APT_PACKAGES=(golang-go chromium fonts-dejavu-core)
+APT_PACKAGES=(golang-go chromium fonts-dejavu-core ffmpeg gcc)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
