@@ -39,7 +39,8 @@ public sealed class AppUnderTest : IAsyncDisposable
         }
     }
 
-    public static async Task<AppUnderTest> StartAsync(IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDir = null)
+    /// <param name="launcher">A command that runs the app, e.g. <c>setpriv --bounding-set=-all --</c> to take every capability away.</param>
+    public static async Task<AppUnderTest> StartAsync(IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? dataDir = null, IReadOnlyList<string>? launcher = null)
     {
         if (!File.Exists(RepoPaths.AppDll))
         {
@@ -48,7 +49,7 @@ public sealed class AppUnderTest : IAsyncDisposable
 
         dataDir ??= Directory.CreateTempSubdirectory("odigos-ui-e2e-").FullName;
         int ui = FreePort(), http = FreePort(), grpc = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher is [var tool, ..] ? tool : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -61,6 +62,7 @@ public sealed class AppUnderTest : IAsyncDisposable
 
         string[] args =
         [
+            .. launcher is { Count: > 0 } ? [.. launcher.Skip(1), "dotnet"] : Array.Empty<string>(),
             RepoPaths.AppDll, $"--Ui:Url=http://127.0.0.1:{ui}", $"--Otlp:HttpUrl=http://127.0.0.1:{http}", $"--Otlp:GrpcUrl=http://127.0.0.1:{grpc}",
             $"--Storage:DataDir={dataDir}", "--Kubernetes:Mode=embedded", .. extraArgs ?? [],
         ];
