@@ -7,8 +7,12 @@ namespace OdigosUi.Deploy.Tests.Kubernetes;
 /// <summary>One API request as RBAC sees it.</summary>
 public sealed record ResourceRequest(string Verb, string Group, string Resource, string? Namespace, string? Name = null)
 {
-    public override string ToString() =>
-        $"{Verb} {(Group.Length == 0 ? "" : Group + "/")}{Resource}{(Name is null ? "" : "/" + Name)}{(Namespace is null ? " (cluster-wide)" : " in " + Namespace)}";
+    public override string ToString()
+    {
+        string[] parts = Resource.Split('/', 2);
+        string path = (Group.Length == 0 ? "" : Group + "/") + parts[0] + (Name is null ? "" : "/" + Name) + (parts.Length > 1 ? "/" + parts[1] : "");
+        return $"{Verb} {path}{(Namespace is null ? " (cluster-wide)" : " in " + Namespace)}";
+    }
 }
 
 /// <summary>
