@@ -12,17 +12,30 @@ public static class ChartRenders
 
     public static HelmChart Chart => LazyChart.Value;
 
-    /// <summary>Value sets by name: <c>--set</c> pairs.</summary>
-    public static IReadOnlyDictionary<string, string[]> ValueSets { get; } = new Dictionary<string, string[]>
+    /// <summary>
+    /// Value sets by name: <c>--set</c> pairs and a values file. Together they take every branch of the templates
+    /// (the optional blocks of "overrides" included), so nothing is left unrendered.
+    /// </summary>
+    public static IReadOnlyDictionary<string, (string[] Set, string? Yaml)> ValueSets { get; } = new Dictionary<string, (string[], string?)>
     {
-        ["default"] = [],
-        ["profiling"] = ["profiling.enabled=true"],
-        ["privileged"] = ["profiling.enabled=true", "profiling.node.privileged=true"],
-        ["overrides"] =
-        [
-            "profiling.enabled=true", "fullnameOverride=prof", "serviceAccount.create=false", "image.tag=1.2.3",
-            "profiling.ui.maxSlots=7", "profiling.ui.slotMaxBytes=16777216", "profiling.exporter.timeout=30s", "ports.http=8080",
-        ],
+        ["default"] = ([], null),
+        ["profiling"] = (["profiling.enabled=true"], null),
+        ["privileged"] = (["profiling.enabled=true", "profiling.node.privileged=true"], null),
+        ["overrides"] = (
+            [
+                "profiling.enabled=true", "fullnameOverride=prof", "serviceAccount.create=false", "rbac.create=false", "image.tag=1.2.3",
+                "profiling.ui.maxSlots=7", "profiling.ui.slotMaxBytes=16777216", "profiling.exporter.timeout=30s", "ports.http=8080",
+            ],
+            """
+            imagePullSecrets: [{name: regcred}]
+            podLabels: {team: profiling}
+            podAnnotations: {prometheus.io/scrape: "true"}
+            ui: {nodeSelector: {pool: system}, tolerations: [{key: dedicated, operator: Exists}], affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: In, values: [system]}]}]}}}}
+            gateway: {nodeSelector: {pool: system}, tolerations: [{key: dedicated, operator: Exists}], affinity: {podAntiAffinity: {}}}
+            node: {priorityClassName: system-node-critical, affinity: {nodeAffinity: {}}}
+            profiling: {node: {seccompProfile: {type: Unconfined}, appArmorProfile: null}}
+            """),
+        ["release"] = (["profiling.enabled=true"], """serviceAccount: {annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::1:role/x"}}"""),
     };
 
     public static TheoryData<string> ValueSetNames => [.. ValueSets.Keys];
@@ -33,7 +46,10 @@ public static class ChartRenders
         {
             if (!Cache.TryGetValue(valueSet, out var rendered))
             {
-                rendered = Chart.Render(new HelmRelease(), ValueSets[valueSet]);
+                var (set, yaml) = ValueSets[valueSet];
+                var release = valueSet == "release" ? new HelmRelease("prod-odigos-ui-with-a-very-long-release-name-for-truncation", "observability") : new HelmRelease();
+                // "overrides" deletes a value with null as users do; Helm (not --strict) then reads nil, so render it the same.
+                rendered = Chart.Render(release, set, yaml, strict: valueSet != "overrides");
                 Cache[valueSet] = rendered;
             }
 

@@ -65,13 +65,20 @@ public sealed partial class HelmChart
     }
 
     /// <summary>
-    /// <c>helm template</c>: <paramref name="set"/> are <c>--set key.path=value</c> pairs; <paramref name="strict"/> makes a
-    /// missing values key an error instead of nil.
+    /// <c>helm template</c>: <paramref name="valuesYaml"/> is a <c>-f</c> values file, <paramref name="set"/> are
+    /// <c>--set key.path=value</c> pairs (applied after it); <paramref name="strict"/> makes a missing values key an error
+    /// instead of nil.
     /// </summary>
-    public RenderedChart Render(HelmRelease? release = null, IEnumerable<string>? set = null, bool strict = true)
+    public RenderedChart Render(HelmRelease? release = null, IEnumerable<string>? set = null, string? valuesYaml = null, bool strict = true)
     {
         release ??= new HelmRelease();
         var values = DeepCopy(DefaultValues);
+        if (valuesYaml is not null)
+        {
+            Coalesce(values, HelmYaml.Parse(valuesYaml, numbersAsDouble: true) as Dictionary<string, object?>
+                ?? throw new ArgumentException("the values file is not a YAML mapping"));
+        }
+
         foreach (string assignment in set ?? [])
         {
             ApplySet(values, assignment);
@@ -185,6 +192,26 @@ public sealed partial class HelmChart
         else
         {
             map[path[^1]] = value;
+        }
+    }
+
+    /// <summary>Helm's merge of a user values file over the chart's: maps merge key by key, anything else replaces, null deletes.</summary>
+    private static void Coalesce(Dictionary<string, object?> into, Dictionary<string, object?> from)
+    {
+        foreach (var (key, value) in from)
+        {
+            if (value is null)
+            {
+                into.Remove(key);
+            }
+            else if (value is Dictionary<string, object?> map && into.GetValueOrDefault(key) is Dictionary<string, object?> existing)
+            {
+                Coalesce(existing, map);
+            }
+            else
+            {
+                into[key] = Copy(value);
+            }
         }
     }
 

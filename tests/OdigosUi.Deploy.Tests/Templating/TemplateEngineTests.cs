@@ -164,4 +164,13 @@ public sealed class TemplateEngineTests
     [InlineData("{{ (include \"x\" . }}")]
     public void Malformed_templates_are_parse_errors(string template) =>
         Assert.Throws<TemplateException>(() => Render(template));
+
+    [Fact]
+    public void The_chart_readme_lists_exactly_the_supported_functions()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepoPaths.Chart, "README.md"));
+        string line = readme.Split('\n').Single(l => l.StartsWith("- Functions: ", StringComparison.Ordinal));
+        var listed = line["- Functions: ".Length..].TrimEnd('.', ' ', '\r').Split(", ");
+        Assert.Equal(TemplateFunctions.Names.Order(StringComparer.Ordinal), listed);
+    }
 }
