@@ -154,6 +154,8 @@ public sealed class TemplateEngineTests
     {
         var error = Assert.Throws<TemplateException>(() => Render("a\n{{ include \"bad\" . }}", Root("x: 1"), "{{ define \"bad\" }}\n{{ fail \"broken\" }}{{ end }}"));
         Assert.Equal("t.yaml:2: _helpers.tpl:2: broken", error.Message);
+        var nested = Assert.Throws<TemplateException>(() => Render("a\n{{ if true }}\n{{ with 1 }}{{ fail \"deep\" }}{{ end }}{{ end }}"));
+        Assert.Equal("t.yaml:3: deep", nested.Message);
     }
 
     [Theory]

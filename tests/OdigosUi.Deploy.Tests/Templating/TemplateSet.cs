@@ -78,10 +78,10 @@ public sealed class TemplateSet
                 {
                     WalkOne(node, dot, output);
                 }
-                catch (TemplateException ex)
+                catch (TemplateException ex) when (ex.LocatedBy != this)
                 {
-                    // Each enclosing node adds its place: "file.yaml:12: _helpers.tpl:40: error".
-                    throw new TemplateException($"{node.Where}: {ex.Message}");
+                    // The innermost node of each include level adds its place: "file.yaml:12: _helpers.tpl:40: error".
+                    throw new TemplateException($"{node.Where}: {ex.Message}") { LocatedBy = this };
                 }
             }
         }
