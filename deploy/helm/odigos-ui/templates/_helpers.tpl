@@ -1,0 +1,120 @@
+{{/* The chart name, or nameOverride. */}}
+{{- define "odigos-ui.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-qualified name: fullnameOverride, else RELEASE-NAME (RELEASE alone when it already contains NAME). */}}
+{{- define "odigos-ui.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "odigos-ui.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of a component's objects. Argument: (dict "ctx" $ "component" "ui|gateway|node"). */}}
+{{- define "odigos-ui.componentName" -}}
+{{- printf "%s-%s" (include "odigos-ui.fullname" .ctx | trunc 55 | trimSuffix "-") .component }}
+{{- end }}
+
+{{/* Selector labels of a component (immutable once installed). Argument: (dict "ctx" $ "component" C). */}}
+{{- define "odigos-ui.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "odigos-ui.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Standard labels of a component's objects. Argument: (dict "ctx" $ "component" C). */}}
+{{- define "odigos-ui.labels" -}}
+helm.sh/chart: {{ include "odigos-ui.chart" .ctx }}
+{{ include "odigos-ui.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: odigos-ui
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+{{- end }}
+
+{{/* A component's ServiceAccount. Argument: (dict "ctx" $ "component" C). */}}
+{{- define "odigos-ui.serviceAccountName" -}}
+{{- if .ctx.Values.serviceAccount.create }}
+{{- include "odigos-ui.componentName" . }}
+{{- else }}
+{{- "default" }}
+{{- end }}
+{{- end }}
+
+{{- define "odigos-ui.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{/* An OTLP/gRPC URL of a component's Service. Argument: (dict "ctx" $ "component" C). */}}
+{{- define "odigos-ui.grpcServiceUrl" -}}
+{{- printf "http://%s.%s.svc:%d" (include "odigos-ui.componentName" .) .ctx.Release.Namespace (.ctx.Values.ports.otlpGrpc | int) }}
+{{- end }}
+
+{{/* Environment of every role. Argument: (dict "ctx" $ "role" R). */}}
+{{- define "odigos-ui.commonEnv" -}}
+- name: Role
+  value: {{ .role | quote }}
+- name: Kubernetes__Mode
+  value: "cluster"
+- name: Kubernetes__Namespace
+  value: {{ .ctx.Release.Namespace | quote }}
+- name: Ui__Url
+  value: {{ printf "http://%s:%d" .ctx.Values.listenHost (.ctx.Values.ports.http | int) | quote }}
+- name: Otlp__GrpcUrl
+  value: {{ printf "http://%s:%d" .ctx.Values.listenHost (.ctx.Values.ports.otlpGrpc | int) | quote }}
+- name: Otlp__HttpUrl
+  value: {{ printf "http://%s:%d" .ctx.Values.listenHost (.ctx.Values.ports.otlpHttp | int) | quote }}
+- name: Profiling__Enabled
+  value: {{ .ctx.Values.profiling.enabled | quote }}
+- name: Logging__LogLevel__Default
+  value: {{ .ctx.Values.logLevel | quote }}
+{{- end }}
+
+{{/* Container ports of every role. */}}
+{{- define "odigos-ui.containerPorts" -}}
+- name: http
+  containerPort: {{ .Values.ports.http }}
+  protocol: TCP
+- name: otlp-grpc
+  containerPort: {{ .Values.ports.otlpGrpc }}
+  protocol: TCP
+- name: otlp-http
+  containerPort: {{ .Values.ports.otlpHttp }}
+  protocol: TCP
+{{- end }}
+
+{{/* Liveness and readiness probes of every role, on the http port. */}}
+{{- define "odigos-ui.probes" -}}
+livenessProbe:
+  httpGet:
+    path: /healthz
+    port: http
+  {{- toYaml .Values.probes.liveness | nindent 2 }}
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: http
+  {{- toYaml .Values.probes.readiness | nindent 2 }}
+{{- end }}
+
+{{/* A writable /tmp under a read-only root filesystem. */}}
+{{- define "odigos-ui.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+
+{{- define "odigos-ui.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- end }}
