@@ -157,6 +157,7 @@ public static class ResourceApiEndpoints
         ResourceNotFoundException notFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: notFound.Message),
         ResourceConflictException conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: conflict.Message),
         ResourceInvalidException invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid resource", detail: invalid.Message),
+        ResourceForbiddenException forbidden => Results.Problem(statusCode: forbidden.StatusCode, title: "Not allowed by the cluster", detail: forbidden.Message),
         _ => null,
     };
 

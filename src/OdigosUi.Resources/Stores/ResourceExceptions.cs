@@ -48,3 +48,12 @@ public sealed class ResourceInvalidException : ResourceException
     {
     }
 }
+
+/// <summary>401/403: the store's credentials may not do this (e.g. RBAC of the role's ServiceAccount).</summary>
+public sealed class ResourceForbiddenException : ResourceException
+{
+    public ResourceForbiddenException(int statusCode, string message, Exception? inner = null)
+        : base(statusCode, message, inner)
+    {
+    }
+}

@@ -45,6 +45,17 @@ public sealed class KubernetesResourceStoreTests : IAsyncLifetime
     };
 
     [Fact]
+    public async Task A_write_the_cluster_forbids_is_reported_as_forbidden_with_the_servers_message()
+    {
+        _fake.FailNextRequest(403);
+
+        var ex = await Assert.ThrowsAsync<ResourceForbiddenException>(() => _store.CreateAsync(NewDestination()));
+
+        Assert.Equal(403, ex.StatusCode);
+        Assert.Contains("injected failure", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_with_generateName_then_get_and_list()
     {
         var created = await _store.CreateAsync(NewDestination());

@@ -609,6 +609,7 @@ public sealed class KubernetesResourceStore : IResourceStore, IDisposable
                 404 => new ResourceNotFoundException(message, ex),
                 409 => new ResourceConflictException(message, ex),
                 400 or 422 => new ResourceInvalidException(message, ex),
+                401 or 403 => new ResourceForbiddenException((int)ex.Response.StatusCode, message, ex),
                 _ => ex,
             };
         }
