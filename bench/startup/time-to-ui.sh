@@ -29,7 +29,7 @@ measure() {
     sleep 0.1
   done
   end=$(date +%s.%N)
-  printf '| %s | %.1f |\n' "$label" "$(echo "$end - $start" | bc)"
+  awk -v l="$label" -v s="$start" -v e="$end" 'BEGIN { printf "| %s | %.1f |\n", l, e - s }'
   kill "$app"; wait "$app" 2>/dev/null || true
 }
 
