@@ -23,11 +23,11 @@ public sealed record PipelineHealth(
     ComponentHealth Collector,
     ComponentHealth Buffer,
     IReadOnlyList<ComponentHealth> Destinations,
-    double SamplesPerSecond);
+    double? SamplesPerSecond);
 
 /// <summary>
 /// Reads the pipeline's health from the services of this process. Keeps the previous sample total, so one
-/// instance per viewer (scoped to the circuit) reports samples per second since its previous reading.
+/// instance per viewer (scoped to the circuit) reports samples per second since its previous reading (none on the first).
 /// </summary>
 public sealed class PipelineHealthReader(
     TimeProvider time,
@@ -44,7 +44,7 @@ public sealed class PipelineHealthReader(
         var workloads = directory?.List() ?? [];
         var samples = workloads.Sum(w => w.Samples);
         var now = time.GetUtcNow();
-        var rate = 0d;
+        double? rate = null;
         if (_previous is { } previous && now > previous.At)
         {
             rate = Math.Max(0, samples - previous.Samples) / (now - previous.At).TotalSeconds;
