@@ -146,7 +146,7 @@ const lines = [
   `|---|---|---:|---:|---:|---:|---:|`,
 ];
 for (const { nodes, ours, d3, d3Pruned } of rows) {
-  for (const [key, name] of [["firstPaint", "first paint"], ["zoom", "zoom (focus a node)"], ["hover", "hover (tooltip + redraw)"]]) {
+  for (const [key, name] of [["firstPaint", "first paint"], ["zoom", "zoom (focus a node)"], ["hover", "hover (tooltip + outline)"]]) {
     lines.push(`| ${nodes.toLocaleString("en-US")} (${ours.info.depth}) | ${name} | ${ms(ours[key])} | ${cell(d3, key)} | ${cell(d3Pruned, key)} | ` +
       `${speedup(d3[key], ours[key])} | ${speedup(d3Pruned[key], ours[key])} |`);
   }
