@@ -1,6 +1,7 @@
 // Render benchmark: our canvas flame graph vs d3-flame-graph on the same seeded synthetic trees, in one Chromium run.
 // Usage: npm run bench:render [-- --sizes 10000,100000,1000000 --write]
-//   --write   replaces the generated table in docs/benchmarks.md
+//   --write       replaces the generated table in docs/benchmarks.md
+//   --ours-only   skips d3-flame-graph (a quick look at our numbers; prints them on stderr)
 import { build } from "esbuild";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -21,6 +22,7 @@ const sizes = option("--sizes", "10000,100000,1000000").split(",").map(Number);
 const seed = Number(option("--seed", "42"));
 const d3TimeoutMs = Number(option("--d3-timeout", "120000"));
 const write = args.includes("--write");
+const oursOnly = args.includes("--ours-only");
 const executablePath = option("--chromium", "/usr/bin/chromium");
 
 if (!existsSync(executablePath)) {
@@ -126,6 +128,9 @@ const rows = [];
 for (const nodes of sizes) {
   const ours = await runOurs(nodes);
   console.error(`ours ${nodes}: ${JSON.stringify(ours)}`);
+  if (oursOnly) {
+    continue;
+  }
   const d3 = await runD3(nodes, 0);
   console.error(`d3 ${nodes} (minFrameSize 0): ${JSON.stringify(d3)}`);
   const d3Pruned = await runD3(nodes, 0.5);
@@ -141,7 +146,7 @@ const lines = [
   `|---|---|---:|---:|---:|---:|---:|`,
 ];
 for (const { nodes, ours, d3, d3Pruned } of rows) {
-  for (const [key, name] of [["firstPaint", "first paint"], ["zoom", "zoom (focus a node)"], ["hover", "hover (tooltip + redraw)"]]) {
+  for (const [key, name] of [["firstPaint", "first paint"], ["zoom", "zoom (focus a node)"], ["hover", "hover (tooltip + outline)"]]) {
     lines.push(`| ${nodes.toLocaleString("en-US")} (${ours.info.depth}) | ${name} | ${ms(ours[key])} | ${cell(d3, key)} | ${cell(d3Pruned, key)} | ` +
       `${speedup(d3[key], ours[key])} | ${speedup(d3Pruned[key], ours[key])} |`);
   }

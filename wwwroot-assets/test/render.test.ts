@@ -17,6 +17,7 @@ class RecordingContext implements Canvas2D {
   globalAlpha = 1;
   textBaseline: CanvasTextBaseline = "alphabetic";
   rects: Array<[number, number, number, number, string]> = [];
+  private path: Array<[number, number, number, number]> = [];
   texts: Array<[string, number, number]> = [];
   measured = 0;
   setTransform() {}
@@ -24,6 +25,17 @@ class RecordingContext implements Canvas2D {
   strokeRect() {}
   fillRect(x: number, y: number, w: number, h: number) {
     this.rects.push([x, y, w, h, this.fillStyle]);
+  }
+  beginPath() {
+    this.path = [];
+  }
+  rect(x: number, y: number, w: number, h: number) {
+    this.path.push([x, y, w, h]);
+  }
+  fill() {
+    for (const [x, y, w, h] of this.path) {
+      this.rects.push([x, y, w, h, this.fillStyle]);
+    }
   }
   fillText(text: string, x: number, y: number) {
     this.texts.push([text, x, y]);
@@ -46,7 +58,7 @@ describe("renderer", () => {
     const drawn = new FlameRenderer(ctx).draw(layout, tree, geometry, 18, 200, 2, style);
     // Rows 1 and 2 are visible at scrollTop 18: main, then alpha and the long name.
     assert.equal(drawn, 3);
-    assert.deepEqual(ctx.rects.map((r) => r[1]), [0, 18, 18]);
+    assert.deepEqual(ctx.rects.map((r) => r[1]).sort((a, b) => a - b), [0, 18, 18]);
   });
 
   it("labels fit their bar with an ellipsis and tiny bars get none", () => {

@@ -38,7 +38,7 @@ export async function state(page: Page): Promise<FlameState> {
 }
 
 /** Waits until the view's state satisfies `predicate` (a function body over `s`, run in the page). */
-export async function waitForState(page: Page, predicate: string, timeout = 10_000): Promise<FlameState> {
+export async function waitForState(page: Page, predicate: string, timeout = 20_000): Promise<FlameState> {
   await page.waitForFunction(
     (body) => {
       const hook = (document.getElementById("host") as unknown as { __odigosFlame?: { state(): unknown } }).__odigosFlame;
@@ -75,7 +75,7 @@ export async function hoverFrame(page: Page, framePath: string[]): Promise<void>
   await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
 }
 
-export async function waitUntil(check: () => boolean, what: string, timeout = 10_000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeout = 20_000): Promise<void> {
   const end = Date.now() + timeout;
   while (!check()) {
     if (Date.now() > end) {

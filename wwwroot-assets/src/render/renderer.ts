@@ -15,6 +15,9 @@ export interface Canvas2D {
   setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void;
   clearRect(x: number, y: number, w: number, h: number): void;
   fillRect(x: number, y: number, w: number, h: number): void;
+  beginPath(): void;
+  rect(x: number, y: number, w: number, h: number): void;
+  fill(): void;
   strokeRect(x: number, y: number, w: number, h: number): void;
   fillText(text: string, x: number, y: number): void;
   measureText(text: string): { width: number };
@@ -50,6 +53,11 @@ export class FlameRenderer {
     const rowHeight = geometry.rowHeight;
     const barHeight = rowHeight - 1;
     const [firstRow, lastRow] = geometry.visibleRows(scrollTop);
+    // Bars are batched into one path per colour (ancestors separately, they are translucent): setting a fill style
+    // parses a colour, so it is done once per colour instead of once per bar. Labels follow in two batches.
+    const batches = new Map<string, number[]>();
+    const labels: Array<[string, number, number]> = [];
+    const dimmedLabels: Array<[string, number, number]> = [];
     let drawn = 0;
     for (let row = firstRow; row <= lastRow; row++) {
       const y = geometry.rowTop(row) - scrollTop;
@@ -58,19 +66,39 @@ export class FlameRenderer {
         const type = layout.type[i];
         const x = layout.x[i];
         const w = layout.width[i];
-        const gap = w > 2 ? 0.5 : 0;
         const dimmed = type !== RECT_MERGED && style.isDimmed !== null && style.isDimmed(node);
-        ctx.globalAlpha = type === RECT_ANCESTOR ? ANCESTOR_ALPHA : 1;
-        ctx.fillStyle = type === RECT_MERGED ? MERGED_COLOR : dimmed ? style.dimmedColor : style.colorOf(node);
-        ctx.fillRect(x, y, w - gap, barHeight);
+        const color = type === RECT_MERGED ? MERGED_COLOR : dimmed ? style.dimmedColor : style.colorOf(node);
+        const key = type === RECT_ANCESTOR ? `a${color}` : color;
+        let batch = batches.get(key);
+        if (batch === undefined) {
+          batch = [];
+          batches.set(key, batch);
+        }
+        batch.push(x, y, w > 2 ? w - 0.5 : w);
         drawn++;
         if (type !== RECT_MERGED && w >= MIN_LABEL_WIDTH) {
           const text = this.fitter.fit(tree.label(node), w - 2 * LABEL_PADDING);
           if (text !== null) {
-            ctx.fillStyle = dimmed ? "#999999" : "#1a1a1a";
-            ctx.fillText(text, x + LABEL_PADDING, y + barHeight / 2);
+            (dimmed ? dimmedLabels : labels).push([text, x + LABEL_PADDING, y + barHeight / 2]);
           }
         }
+      }
+    }
+    for (const [key, batch] of batches) {
+      const ancestor = key.charCodeAt(0) === 97; // "a": translucent ancestor bars
+      ctx.globalAlpha = ancestor ? ANCESTOR_ALPHA : 1;
+      ctx.fillStyle = ancestor ? key.slice(1) : key;
+      ctx.beginPath();
+      for (let b = 0; b < batch.length; b += 3) {
+        ctx.rect(batch[b], batch[b + 1], batch[b + 2], barHeight);
+      }
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    for (const [color, list] of [["#1a1a1a", labels], ["#999999", dimmedLabels]] as const) {
+      ctx.fillStyle = color;
+      for (const [text, x, y] of list) {
+        ctx.fillText(text, x, y);
       }
     }
     ctx.globalAlpha = 1;

@@ -78,6 +78,7 @@ export class FlameView {
   private tableKey = "";
   private topTimer: ReturnType<typeof setTimeout> | null = null;
   private colorCache: string[] = [];
+  private colorCacheTree: FlameTree | null = null;
   private disposed = false;
   private readonly keyListener: (e: KeyboardEvent) => void;
 
@@ -304,6 +305,9 @@ export class FlameView {
   }
 
   private applyLive(update: ProfileUpdate): void {
+    if (update.reset) {
+      this.colorCache = [];
+    }
     const result = applyUpdate(this.liveTree, update);
     this.seq = update.seq;
     if (!result.ok) {
@@ -489,7 +493,9 @@ export class FlameView {
     if (change.windowSeconds !== undefined || change.profileType !== undefined) {
       this.renderExports();
     }
-    this.colorCache = [];
+    if (change.color !== undefined || change.diffScheme !== undefined) {
+      this.colorCache = [];
+    }
     this.refresh(dataChanged);
   }
 
@@ -542,10 +548,14 @@ export class FlameView {
   private refresh(dataChanged: boolean): void {
     if (dataChanged) {
       this.displayStale = true;
-      this.colorCache = [];
     }
     this.ensureDisplay();
     const tree = this.displayTree;
+    // Colours are cached per frame id: valid while the tree (and, live, its frame table) stays the same.
+    if (tree !== this.colorCacheTree) {
+      this.colorCache = [];
+      this.colorCacheTree = tree;
+    }
     const { node: focus, matched } = tree.resolvePath(this.state.focusPath);
     this.main.setOrientation(this.state.view === "icicle" ? "icicle" : "flame");
     this.main.setTree(tree, focus);
