@@ -57,6 +57,20 @@ public static class ResourceServiceCollectionExtensions
 
             return new EmbeddedResourceStore(options.DataDir, logger, sp.GetRequiredService<TimeProvider>());
         });
+        services.TryAddSingleton(_ => DestinationCatalog.LoadEmbedded());
+        services.TryAddSingleton<DestinationService>();
+        services.TryAddSingleton<SourceService>();
+        services.TryAddSingleton<SourceRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SourceRegistryHostedService>());
+        return services;
+    }
+
+    /// <summary>
+    /// In a cluster, the <see cref="IWorkloadCatalog"/> of its Deployments, StatefulSets, DaemonSets and CronJobs, refreshed
+    /// in the background, for the Sources page. Only the UI needs it (and only its ServiceAccount may list workloads).
+    /// </summary>
+    public static IServiceCollection AddWorkloadCatalog(this IServiceCollection services, IConfiguration configuration)
+    {
         if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) == ResourceBackend.Cluster)
         {
             services.TryAddSingleton<IWorkloadCatalog>(sp => new KubernetesWorkloadCatalog(
@@ -64,11 +78,6 @@ public static class ResourceServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkloadCatalogRefresher>());
         }
 
-        services.TryAddSingleton(_ => DestinationCatalog.LoadEmbedded());
-        services.TryAddSingleton<DestinationService>();
-        services.TryAddSingleton<SourceService>();
-        services.TryAddSingleton<SourceRegistry>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SourceRegistryHostedService>());
         return services;
     }
 }

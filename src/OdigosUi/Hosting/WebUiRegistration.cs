@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using OdigosUi.Components;
 using OdigosUi.Destinations;
+using OdigosUi.Resources;
 using OdigosUi.Ui;
 
 namespace OdigosUi.Hosting;
@@ -25,6 +26,7 @@ internal static class WebUiRegistration
         builder.WebHost.UseStaticWebAssets();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddWorkloadCatalog(builder.Configuration);
         services.AddScoped<PipelineHealthReader>();
     }
 
