@@ -21,6 +21,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (bash .ci/ensure-deps.sh does)");
         }
 
+        // Generous waits: the suite runs real apps and a browser on a 2-core machine.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -43,7 +45,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             RecordVideoDir = videoDir,
             RecordVideoSize = videoDir is null ? null : new RecordVideoSize { Width = 1400, Height = 900 },
         });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(45_000);
+        context.SetDefaultNavigationTimeout(60_000);
         return await context.NewPageAsync();
     }
 
