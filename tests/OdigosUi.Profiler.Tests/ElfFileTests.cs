@@ -49,4 +49,25 @@ public sealed class ElfFileTests
         Assert.False(ElfFile.TryOpen(text, out _, out var error));
         Assert.Contains("not an ELF file", error);
     }
+
+    [Fact]
+    public void Keeps_symbol_names_in_the_file_and_reads_them_only_for_symbols_asked_for_and_only_from_the_same_file()
+    {
+        var copy = Path.Combine(NativeTestProgram.Instance.Directory, $"hot-names-{Guid.NewGuid():N}");
+        File.Copy(NativeTestProgram.Instance.Path, copy);
+        var elf = ElfFile.Open(copy);
+        var main = NativeTestProgram.NmAddress(copy, "main");
+        var hotLoop = NativeTestProgram.NmAddress(copy, "hot_loop");
+        var before = elf.EstimatedBytes;
+
+        Assert.NotNull(elf.Symbols.NameReader);
+        Assert.Equal("main", elf.Symbols.FindName(main));
+        Assert.True(elf.EstimatedBytes > before);
+
+        // Once the file changed, a name not read yet cannot be trusted: the frame stays unnamed.
+        File.AppendAllText(copy, "changed");
+        Assert.Null(elf.Symbols.FindName(hotLoop));
+        Assert.Equal("main", elf.Symbols.FindName(main));
+        File.Delete(copy);
+    }
 }

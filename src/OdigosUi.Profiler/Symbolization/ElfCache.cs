@@ -38,6 +38,7 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
         {
             _order.Remove(node);
             _order.AddFirst(node);
+            node.Value.Elf?.RememberPaths(paths);
             return node.Value.Elf;
         }
 
@@ -52,6 +53,7 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
         }
 
         elf = Share(elf);
+        elf?.RememberPaths(paths);
         _entries[identity] = _order.AddFirst(new Entry(identity, elf));
         while ((Bytes > MaxBytes || _entries.Count > MaxEntries) && _order.Last is { } last && last != _order.First)
         {

@@ -33,6 +33,15 @@ public sealed class ElfFile
     /// <summary>Lower-case hex, or null when the file has no .note.gnu.build-id.</summary>
     public string? BuildId { get; }
 
+    /// <summary>Where the file can be opened again to read symbol names (most recent first).</summary>
+    internal void RememberPaths(ReadOnlySpan<string> paths)
+    {
+        if (Symbols.NameReader is ElfStringTable strings)
+        {
+            strings.Remember(paths);
+        }
+    }
+
     /// <summary>What this object keeps in memory, in bytes.</summary>
     public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L;
 
@@ -65,13 +74,14 @@ public sealed class ElfFile
             throw new InvalidDataException($"{path} is not an ELF file");
         }
 
+        var stamp = new FileStamp(length, File.GetLastWriteTimeUtc(handle));
         using var mapped = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         using var view = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
-            return Parse(new Image(pointer + view.PointerOffset, (ulong)length), path);
+            return Parse(new Image(pointer + view.PointerOffset, (ulong)length), path, stamp);
         }
         finally
         {
@@ -79,7 +89,7 @@ public sealed class ElfFile
         }
     }
 
-    private static ElfFile Parse(Image file, string path)
+    private static ElfFile Parse(Image file, string path, FileStamp stamp)
     {
         var header = file.Slice(0, 64);
         if (header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
@@ -123,13 +133,13 @@ public sealed class ElfFile
             }
         }
 
-        var symbols = ReadFunctions(file, sections, ShtSymtab);
+        var symbols = ReadFunctions(file, sections, ShtSymtab, path, stamp);
         if (symbols.Count == 0)
         {
-            symbols = ReadFunctions(file, sections, ShtDynsym);
+            symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp);
         }
 
-        return new ElfFile(symbols.Build(), segments, buildId);
+        return new ElfFile(symbols, segments, buildId);
     }
 
     /// <summary>The link-time virtual address of a file offset, through the PT_LOAD segment that holds it.</summary>
@@ -166,40 +176,57 @@ public sealed class ElfFile
         return sections;
     }
 
-    private static SymbolTable.Builder ReadFunctions(Image file, List<Section> sections, uint type)
+    /// <summary>
+    /// The function symbols of the (first) section of <paramref name="type"/>: counted first, so the table is allocated
+    /// once; their names stay in the file and are read when a sample first hits them.
+    /// </summary>
+    private static SymbolTable ReadFunctions(Image file, List<Section> sections, uint type, string path, FileStamp stamp)
     {
-        var symbols = new SymbolTable.Builder();
-        foreach (var section in sections)
+        var index = sections.FindIndex(s => s.Type == type && s.Link < sections.Count && s.EntrySize >= 24);
+        if (index < 0)
         {
-            if (section.Type != type || section.Link >= sections.Count || section.EntrySize < 24)
+            return SymbolTable.Empty;
+        }
+
+        var count = ScanFunctions(file, sections, sections[index], null);
+        if (count == 0)
+        {
+            return SymbolTable.Empty;
+        }
+
+        var strings = sections[(int)sections[index].Link];
+        var builder = new SymbolTable.Builder(count, 0, new ElfStringTable(path, strings.Offset, strings.Size, stamp));
+        ScanFunctions(file, sections, sections[index], builder);
+        return builder.Build();
+    }
+
+    private static int ScanFunctions(Image file, List<Section> sections, Section section, SymbolTable.Builder? builder)
+    {
+        var count = 0;
+        var strings = sections[(int)section.Link];
+        var table = file.Slice(section.Offset, section.Size);
+        var names = file.Slice(strings.Offset, strings.Size);
+        var entry = (int)Math.Min(section.EntrySize, int.MaxValue);
+        for (var offset = 0; offset + entry <= table.Length; offset += entry)
+        {
+            var s = table[offset..];
+            var info = s[4];
+            var value = U64(s, 8);
+            var size = U64(s, 16);
+            if ((info & 0xf) != SttFunc || size == 0 || value == 0)
             {
                 continue;
             }
 
-            var strings = sections[(int)section.Link];
-            var table = file.Slice(section.Offset, section.Size);
-            var names = file.Slice(strings.Offset, strings.Size);
-            var entry = (int)Math.Min(section.EntrySize, int.MaxValue);
-            for (var offset = 0; offset + entry <= table.Length; offset += entry)
+            var nameOffset = U32(s, 0);
+            if (nameOffset < names.Length && nameOffset <= int.MaxValue && names[(int)nameOffset] != 0)
             {
-                var s = table[offset..];
-                var info = s[4];
-                var value = U64(s, 8);
-                var size = U64(s, 16);
-                if ((info & 0xf) != SttFunc || size == 0 || value == 0)
-                {
-                    continue;
-                }
-
-                var name = CString(names, U32(s, 0));
-                if (name.Length > 0)
-                {
-                    symbols.Add(value, size, name);
-                }
+                count++;
+                builder?.Add(value, size, (int)nameOffset);
             }
         }
 
-        return symbols;
+        return count;
     }
 
     private static string? FindBuildId(ReadOnlySpan<byte> notes)
@@ -229,18 +256,6 @@ public sealed class ElfFile
     }
 
     private static int Align4(int n) => (n + 3) & ~3;
-
-    private static ReadOnlySpan<byte> CString(ReadOnlySpan<byte> table, uint offset)
-    {
-        if (offset >= table.Length)
-        {
-            return default;
-        }
-
-        var span = table[(int)offset..];
-        var end = span.IndexOf((byte)0);
-        return end < 0 ? span : span[..end];
-    }
 
     /// <summary>The mapped file; slices are clamped to the file (and to 2 GiB, a span's limit).</summary>
     private readonly unsafe struct Image(byte* start, ulong length)

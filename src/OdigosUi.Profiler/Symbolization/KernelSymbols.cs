@@ -20,13 +20,15 @@ public sealed class KernelSymbols
 
     public long EstimatedBytes => _table.EstimatedBytes;
 
-    /// <summary>Streams the file (several MB, over 100,000 lines) into a compact table, never holding it as text.</summary>
+    /// <summary>
+    /// Streams the file (several MB, over 100,000 lines) into a compact table, never holding it as text: a first pass
+    /// counts the symbols so the table is allocated once at its final size (it is sorted already).
+    /// </summary>
     public static KernelSymbols Read(string path = "/proc/kallsyms")
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
-            return Parse(stream);
+            return Parse(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -34,33 +36,53 @@ public sealed class KernelSymbols
         }
     }
 
-    public static KernelSymbols Parse(string text) => Parse(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
-
-    public static KernelSymbols Parse(Stream stream)
+    public static KernelSymbols Parse(string text)
     {
-        var builder = new SymbolTable.Builder();
-        var lines = 0;
-        Utf8Lines.ForEach(stream, line =>
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return Parse(() => new MemoryStream(bytes));
+    }
+
+    /// <summary>Parses the stream <paramref name="open"/> returns, twice (count, then fill).</summary>
+    public static KernelSymbols Parse(Func<Stream> open)
+    {
+        int count = 0, nameBytes = 0;
+        using (var counting = open())
         {
-            if (line.IsEmpty)
+            Utf8Lines.ForEach(counting, line =>
             {
-                return;
-            }
+                if (TryParse(line, out _, out var name))
+                {
+                    count++;
+                    nameBytes += name.Length;
+                }
+            });
+        }
 
-            lines++;
-            if (!Utf8Lines.NextField(ref line, out var address) || !Utf8Lines.NextField(ref line, out var type)
-                || !Utf8Lines.NextField(ref line, out var name) || type.Length != 1 || type[0] is not ((byte)'t' or (byte)'T' or (byte)'w' or (byte)'W'))
+        var builder = new SymbolTable.Builder(count, nameBytes);
+        var lines = 0;
+        using (var stream = open())
+        {
+            Utf8Lines.ForEach(stream, line =>
             {
-                return;
-            }
-
-            if (Utf8Lines.TryParseHex(address, out var value) && value != 0)
-            {
-                builder.Add(value, 0, name);
-            }
-        });
+                lines += line.IsEmpty ? 0 : 1;
+                if (TryParse(line, out var address, out var name))
+                {
+                    builder.Add(address, 0, name);
+                }
+            });
+        }
 
         return new KernelSymbols(builder.Build(), lines);
+    }
+
+    // "ffffffff81000000 T _stext" or "ffffffffa0000000 t mod_fn\t[mymod]": text symbols with a non-zero address.
+    private static bool TryParse(ReadOnlySpan<byte> line, out ulong address, out ReadOnlySpan<byte> name)
+    {
+        address = 0;
+        name = default;
+        return Utf8Lines.NextField(ref line, out var hex) && Utf8Lines.NextField(ref line, out var type) && Utf8Lines.NextField(ref line, out name)
+            && type.Length == 1 && type[0] is (byte)'t' or (byte)'T' or (byte)'w' or (byte)'W'
+            && Utf8Lines.TryParseHex(hex, out address) && address != 0;
     }
 
     public string? Resolve(ulong address) => _table.FindName(address);

@@ -116,8 +116,8 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
             return;
         }
 
-        // Oldest first so that, at equal addresses, the newer line sorts after the older one and is found first.
-        var builder = new SymbolTable.Builder();
+        // Oldest first so that, at equal addresses, the newer line is added later and is the one found.
+        var builder = new SymbolTable.Builder(_segments.Sum(s => s.Count), _segments.Sum(s => s.NameBytes));
         foreach (var segment in _segments)
         {
             builder.AddAll(segment);

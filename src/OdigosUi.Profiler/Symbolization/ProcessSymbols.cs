@@ -3,11 +3,11 @@ namespace OdigosUi.Profiler.Symbolization;
 /// <summary>
 /// What the symbolizer keeps for one process: its executable mappings, the ELF file behind each, its JIT perf map
 /// and the frames resolved so far. Mappings are read from /proc once and again only when the kernel reported a new
-/// executable mapping (or, as a fallback, at most once a second for an address outside every known mapping).
+/// executable mapping (or, in case that record was lost, at most every 5 s for an address outside every known mapping).
 /// </summary>
 public sealed class ProcessSymbols(int pid)
 {
-    private const long MapsFallbackRefreshMs = 1000;
+    private const long MapsFallbackRefreshMs = 5000;
     private const long PerfMapRefreshMs = 250;
     private const long PerfMapSearchMs = 5000;
 
@@ -39,14 +39,19 @@ public sealed class ProcessSymbols(int pid)
 
     public void ClearFrames() => Frames.Clear();
 
-    /// <summary>The kernel reported a new executable mapping; a mapping replaced in place invalidates resolved frames.</summary>
+    /// <summary>The kernel reported a new executable mapping: frames resolved in its range (before it existed, or in a mapping it replaced) are dropped.</summary>
     public void MappingAdded(ulong start, ulong length)
     {
         _mapsChanged = true;
-        if (_maps is not null && _maps.Mappings.Any(m => m.Start < start + length && start < m.End))
+        var end = start + length;
+        foreach (var address in Frames.Keys.Where(a => a >= start && a < end).ToList())
         {
-            Frames.Clear();
-            _files.Clear();
+            Frames.Remove(address);
+        }
+
+        foreach (var mappingStart in _files.Where(f => f.Value.Source.Start < end && start < f.Value.Source.End).Select(f => f.Key).ToList())
+        {
+            _files.Remove(mappingStart);
         }
     }
 

@@ -53,13 +53,14 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
         return frame;
     }
 
-    // Not final: an address no mapping covers yet, or one a perf map that is still growing may name later.
+    // Not final: an address a perf map that is still growing may name later. An address outside every mapping
+    // (a broken frame-pointer chain, mostly) is final: a new mapping there drops it (ProcessSymbols.MappingAdded).
     private ResolvedFrame Resolve(ProcessSymbols process, ulong address, ulong lookup, out bool final)
     {
         var mapping = process.FindMapping(lookup);
         if (mapping is null)
         {
-            final = false;
+            final = true;
             return new ResolvedFrame(FrameKind.Native, null, null, address);
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace OdigosUi.Profiler.Symbolization;
@@ -13,7 +14,19 @@ internal static class Utf8Lines
     /// </summary>
     public static long ForEach(Stream stream, LineHandler handler, bool includeUnterminated = true, long maxBytes = long.MaxValue)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            return ForEach(stream, handler, includeUnterminated, maxBytes, ref buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static long ForEach(Stream stream, LineHandler handler, bool includeUnterminated, long maxBytes, ref byte[] buffer)
+    {
         var filled = 0;
         long consumed = 0;
         long total = 0;
@@ -22,7 +35,10 @@ internal static class Utf8Lines
             if (filled == buffer.Length)
             {
                 // A single line longer than the buffer: grow it.
-                Array.Resize(ref buffer, buffer.Length * 2);
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, filled).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
             }
 
             var toRead = (int)Math.Min(buffer.Length - filled, maxBytes - total);
@@ -55,7 +71,7 @@ internal static class Utf8Lines
     }
 
     /// <summary>The next field separated by spaces or tabs; false at the end of the line.</summary>
-    public static bool NextField(ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> field)
+    public static bool NextField(scoped ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> field)
     {
         line = line.TrimStart(" \t"u8);
         if (line.IsEmpty)
