@@ -3,7 +3,9 @@ using System.Globalization;
 using OdigosDemo;
 
 const string Usage = """
-    usage: odigos-demo [--seconds N] [--work ORDERS]    the .NET checkout service (hot path Checkout.ComputeTax -> HashLoop)
+    usage: odigos-demo [--seconds N] [--work ORDERS] [--orders-per-second N]
+                                                        the .NET checkout service (hot path Checkout.ComputeTax -> HashLoop),
+                                                        as fast as it can or at most N orders a second
            odigos-demo native [SECONDS | -n ROUNDS]     the C program (main -> hot_loop, warm_loop), built with gcc
     The service prints "ready" once its hot path is compiled; a line "discount" on standard input turns on
     Checkout.ApplyDiscount -> DiscountLoop (compiled only then), "no-discount" turns it off.
@@ -17,6 +19,7 @@ if (args is ["native", .. var nativeArgs])
 
 double? seconds = null;
 long? work = null;
+double? ordersPerSecond = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -27,6 +30,10 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--work" when i + 1 < args.Length && long.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var w) && w > 0:
             work = w;
+            i++;
+            break;
+        case "--orders-per-second" when i + 1 < args.Length && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0:
+            ordersPerSecond = r;
             i++;
             break;
         default:
@@ -69,6 +76,10 @@ while (work is { } total ? orders < total : clock.Elapsed < deadline)
 {
     Checkout.ProcessOrder((int)orders, Volatile.Read(ref discounts));
     orders++;
+    if (ordersPerSecond is { } rate && TimeSpan.FromSeconds(orders / rate) - clock.Elapsed is { Ticks: > 0 } ahead)
+    {
+        Thread.Sleep(ahead);
+    }
 }
 
 if (work is not null)

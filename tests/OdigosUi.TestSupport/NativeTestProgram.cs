@@ -53,6 +53,17 @@ public sealed class NativeTestProgram
         }
     }
 
+    /// <summary>
+    /// A copy of the program under a name of its own (<paramref name="prefix"/> and 6 hex digits), so its workload
+    /// (<c>local/Process/NAME</c>) holds no other test's process.
+    /// </summary>
+    public string UniqueCopy(string prefix)
+    {
+        var copy = System.IO.Path.Combine(Directory, $"{prefix}-{Guid.NewGuid().ToString("N")[..6]}");
+        File.Copy(Path, copy);
+        return copy;
+    }
+
     /// <summary>The address of a defined text symbol according to <c>nm</c>.</summary>
     public static ulong NmAddress(string path, string symbol)
     {

@@ -19,4 +19,20 @@ public sealed class ProfilingOptions
 
     /// <summary>Runs the perf_event_open profiler in roles node and all (needs root or CAP_PERFMON).</summary>
     public bool ProfilerEnabled { get; set; } = true;
+
+    /// <summary>Bound of the node profiler's parsed ELF symbol tables, shared by all processes.</summary>
+    [Range(1, 4096)]
+    public int SymbolCacheMegabytes { get; set; } = (int)(Profiler.Symbolization.ElfCache.DefaultMaxBytes >> 20);
+
+    /// <summary>Bound of the node profiler's resolved frames, over all processes.</summary>
+    [Range(1_000, 10_000_000)]
+    public int MaxCachedFrames { get; set; } = Profiler.Processes.ProcessTable.DefaultMaxCachedFrames;
+
+    public Profiler.NodeProfilerOptions ToNodeProfilerOptions() => new()
+    {
+        SamplesPerSecond = SamplesPerSecond,
+        ReportInterval = TimeSpan.FromSeconds(ReportIntervalSeconds),
+        SymbolCacheBytes = (long)SymbolCacheMegabytes << 20,
+        MaxCachedFrames = MaxCachedFrames,
+    };
 }

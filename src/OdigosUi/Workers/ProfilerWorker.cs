@@ -8,22 +8,9 @@ using OdigosUi.Profiles.Aggregation;
 
 namespace OdigosUi.Workers;
 
-/// <summary>What the node profiler is doing, for <c>/readyz</c> and the UI.</summary>
-public sealed class ProfilerStatus
-{
-    public bool Running { get; internal set; }
-
-    public string? UnavailableReason { get; internal set; }
-
-    /// <summary>True when configuration turned the profiler off (not a fault).</summary>
-    public bool TurnedOff { get; internal set; }
-
-    public ProfilerStats? Stats { get; internal set; }
-}
-
 /// <summary>
 /// Runs the perf_event_open profiler on this node and hands its reports to the node collector. Where the profiler
-/// cannot run (no root or CAP_PERFMON, perf disabled) the app still starts and says why.
+/// cannot run (no root or CAP_PERFMON, perf disabled) the app still starts and <see cref="ProfilerStatus"/> says why.
 /// </summary>
 public sealed class ProfilerWorker(
     IOptions<ProfilingOptions> options,
@@ -36,34 +23,30 @@ public sealed class ProfilerWorker(
         var settings = options.Value;
         if (!settings.Enabled || !settings.ProfilerEnabled)
         {
-            status.TurnedOff = true;
+            status.TurnedOff();
             return;
         }
 
-        using var profiler = new NodeProfiler(new NodeProfilerOptions
-        {
-            SamplesPerSecond = settings.SamplesPerSecond,
-            ReportInterval = TimeSpan.FromSeconds(settings.ReportIntervalSeconds),
-        });
+        using var profiler = new NodeProfiler(settings.ToNodeProfilerOptions());
         try
         {
             await Task.Run(profiler.Start, stoppingToken).ConfigureAwait(false);
         }
         catch (ProfilerUnavailableException e)
         {
-            status.UnavailableReason = e.Message;
+            status.Unavailable(e.Message, settings.SamplesPerSecond);
             logger.LogWarning("The node profiler is unavailable: {Reason}", e.Message);
             return;
         }
 
-        status.Running = true;
+        status.Running(settings.SamplesPerSecond);
         logger.LogInformation("Node profiler sampling every CPU at {Rate} Hz", settings.SamplesPerSecond);
         try
         {
             await profiler.RunAsync(
                 async (request, ct) =>
                 {
-                    status.Stats = profiler.Stats;
+                    status.Update(profiler.Stats);
                     try
                     {
                         await collector.ConsumeAsync(ProfileBatch.Create(request), ct).ConfigureAwait(false);
@@ -77,7 +60,7 @@ public sealed class ProfilerWorker(
         }
         finally
         {
-            status.Running = false;
+            status.Stopped();
         }
     }
 }
@@ -85,8 +68,16 @@ public sealed class ProfilerWorker(
 /// <summary>Reports an unavailable profiler as Degraded: still ready (the pipeline works), with the reason.</summary>
 internal sealed class ProfilerHealthCheck(ProfilerStatus status) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(status.UnavailableReason is { } reason
-            ? HealthCheckResult.Degraded($"profiler unavailable: {reason}")
-            : HealthCheckResult.Healthy(status.TurnedOff ? "profiler turned off" : status.Running ? "profiler running" : "profiler starting"));
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var snapshot = status.Snapshot;
+        return Task.FromResult(snapshot.State switch
+        {
+            ProfilerState.Unavailable => HealthCheckResult.Degraded($"profiler unavailable: {snapshot.Reason}"),
+            ProfilerState.TurnedOff => HealthCheckResult.Healthy("profiler turned off"),
+            ProfilerState.Running => HealthCheckResult.Healthy($"profiler running at {snapshot.SamplesPerSecond} Hz"),
+            ProfilerState.Stopped => HealthCheckResult.Healthy("profiler stopped"),
+            _ => HealthCheckResult.Healthy("profiler starting"),
+        });
+    }
 }
