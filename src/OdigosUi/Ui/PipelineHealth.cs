@@ -61,28 +61,19 @@ public sealed class PipelineHealthReader(
             return new("Profiler", HealthLevel.Off, "not in this role", []);
         }
 
-        if (profiler.TurnedOff)
+        var status = profiler.Snapshot;
+        return status.State switch
         {
-            return new("Profiler", HealthLevel.Off, "turned off by configuration", ["Profiling:ProfilerEnabled or Profiling:Enabled is false"]);
-        }
-
-        if (profiler.UnavailableReason is { } reason)
-        {
-            return new("Profiler", HealthLevel.Error, "profiler unavailable", [reason]);
-        }
-
-        if (!profiler.Running)
-        {
-            return new("Profiler", HealthLevel.Warning, "starting", []);
-        }
-
-        var stats = profiler.Stats;
-        List<string> details = stats is null ? [] :
-        [
-            $"{stats.Samples:N0} samples from {stats.Processes:N0} processes",
-            $"{stats.LostSamples:N0} samples lost",
-        ];
-        return new("Profiler", stats is { LostSamples: > 0 } ? HealthLevel.Warning : HealthLevel.Ok, "sampling", details);
+            ProfilerState.TurnedOff => new("Profiler", HealthLevel.Off, "turned off by configuration", ["Profiling:ProfilerEnabled or Profiling:Enabled is false"]),
+            ProfilerState.Unavailable => new("Profiler", HealthLevel.Error, "profiler unavailable", [status.Reason ?? "perf_event_open cannot be used here"]),
+            ProfilerState.Starting => new("Profiler", HealthLevel.Warning, "starting", []),
+            ProfilerState.Stopped => new("Profiler", HealthLevel.Off, "stopped", []),
+            _ => new("Profiler", status.LostSamples > 0 ? HealthLevel.Warning : HealthLevel.Ok, "sampling",
+            [
+                $"{status.Samples:N0} samples from {status.Processes:N0} processes ({status.MeasuredSamplesPerSecond:N0}/s at {status.SamplesPerSecond} Hz per CPU)",
+                $"{status.LostSamples:N0} samples lost",
+            ]),
+        };
     }
 
     private ComponentHealth ReadCollector(IReadOnlyList<SeenWorkload> workloads)
