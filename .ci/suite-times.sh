@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Prints how long each test assembly ran (from the <Times start finish> of its TRX file), longest first.
 #   bash .ci/suite-times.sh [TestResults]
-set -euo pipefail
+set -u
 dir="${1:-TestResults}"
 for file in "$dir"/*.trx; do
   [[ -f "$file" ]] || continue
-  head=$(head -c 200000 "$file")
-  suite=$(grep -o 'storage="[^"]*"' <<< "$head" | head -1 | sed 's/storage="//; s/"$//; s#.*/##; s/\.dll$//')
-  start=$(grep -o '<Times [^>]*' <<< "$head" | grep -o 'start="[^"]*"' | head -1 | cut -d'"' -f2)
-  finish=$(grep -o '<Times [^>]*' <<< "$head" | grep -o 'finish="[^"]*"' | head -1 | cut -d'"' -f2)
+  suite=$(grep -m1 -o 'storage="[^"]*"' "$file" | sed 's/storage="//; s/"$//; s#.*/##; s/\.dll$//')
+  times=$(grep -m1 -o '<Times [^>]*' "$file")
+  start=$(sed -n 's/.* start="\([^"]*\)".*/\1/p' <<< "$times")
+  finish=$(sed -n 's/.* finish="\([^"]*\)".*/\1/p' <<< "$times")
   if [[ -n "$start" && -n "$finish" ]]; then
     echo "$(( $(date -d "$finish" +%s) - $(date -d "$start" +%s) )) ${suite:-$(basename "$file")}"
   fi

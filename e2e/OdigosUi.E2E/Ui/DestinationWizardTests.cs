@@ -107,7 +107,8 @@ public sealed class DestinationWizardTests(BrowserFixture browser) : IAsyncLifet
         var page = await browser.NewPageAsync(_app.Url);
         await page.OpenAsync("/destinations");
         await page.TestId("destination-edit").ClickAsync();
-        await Assertions.Expect(page.Input("field-name")).ToHaveValueAsync("Secured");
+        await page.WaitForURLAsync("**/destinations/odigos.io.dest.*");
+        await Assertions.Expect(page.Input("field-name")).ToHaveValueAsync("Secured", new() { Timeout = 45_000 });
         Assert.DoesNotContain("s3cret-value", await page.ContentAsync(), StringComparison.Ordinal);
         await page.Input("field-name").FillAsync("Secured (renamed)");
         await page.TestId("wizard-save").ClickAsync();
