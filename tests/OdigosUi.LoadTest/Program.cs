@@ -25,6 +25,12 @@ switch (scenario)
     case "profiler-overhead":
         await ProfilerOverheadScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20), TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 5));
         return 0;
+    case "profiler-slowdown":
+        await ProfilerSlowdownScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? int.Parse(args[2]) : 100);
+        return 0;
+    case "symbolizer":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(SymbolizerBenchmarks), typeof(KernelSymbolsBenchmarks)]).RunAll();
+        return 0;
     case "all":
         SlotMemoryScenario.Run(reports: 1800, samplesPerReport: 200, uniqueStacks: 3000);
         await LatencyScenario.RunAsync(200);
@@ -32,6 +38,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] | profiler-slowdown [repetitions] [rounds] | symbolizer | all");
         return 2;
 }
