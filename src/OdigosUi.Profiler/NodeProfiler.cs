@@ -180,8 +180,13 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         }
     }
 
-    void IPerfRecordHandler.OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs) =>
-        _processes.MappingAdded(pid, start, length);
+    void IPerfRecordHandler.OnExecutableMapping(in PerfMmapRecord mapping)
+    {
+        if (_processes.Find(mapping.Pid) is { } process)
+        {
+            process.Symbols.MappingAdded(MemoryMapping.From(mapping));
+        }
+    }
 
     private ulong NowUnixNano() => (ulong)(PerfNative.MonotonicNanoseconds() + _monotonicToUnixNs);
 

@@ -27,9 +27,12 @@ public sealed class AppProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<AppProcess> StartAsync(params string[] extraArgs)
+    public static Task<AppProcess> StartAsync(params string[] extraArgs) =>
+        StartDllAsync(typeof(OdigosUi.Hosting.OdigosUiHost).Assembly.Location, extraArgs);
+
+    /// <summary>Starts the odigos-ui.dll at <paramref name="dll"/> (another build, e.g. the one before a change).</summary>
+    public static async Task<AppProcess> StartDllAsync(string dll, params string[] extraArgs)
     {
-        var dll = typeof(OdigosUi.Hosting.OdigosUiHost).Assembly.Location;
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("odigos-ui.dll is not next to the load test; build the solution first", dll);

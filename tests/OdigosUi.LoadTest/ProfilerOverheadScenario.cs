@@ -7,10 +7,11 @@ namespace OdigosUi.LoadTest;
 /// <summary>
 /// The node profiler's own cost on a busy machine, side by side with <c>perf record -a -g</c> at the same rate:
 /// two copies of a CPU-bound native program keep both cores busy while each profiler runs for the same time.
+/// With a baseline <c>odigos-ui.dll</c> (an earlier build) its profiler is measured right before this build's.
 /// </summary>
 public static class ProfilerOverheadScenario
 {
-    public static async Task RunAsync(TimeSpan duration, TimeSpan warmUp)
+    public static async Task RunAsync(TimeSpan duration, TimeSpan warmUp, string? baselineDll = null)
     {
         var program = NativeTestProgram.Instance.Path;
         var seconds = (int)((duration + warmUp).TotalSeconds * 8) + 60;
@@ -19,11 +20,16 @@ public static class ProfilerOverheadScenario
         {
             Console.WriteLine($"## Profiler cost under a CPU-bound load on both cores ({duration.TotalSeconds:F0} s each, after {warmUp.TotalSeconds:F0} s of warm-up)");
             Console.WriteLine();
-            Console.WriteLine("| profiler | rate | CPU (% of one core) | RSS (MiB) |");
-            Console.WriteLine("|---|---:|---:|---:|");
+            Console.WriteLine("| profiler | rate | CPU (% of one core) | RSS (MiB) | peak RSS (MiB) |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
             await MeasureApp("odigos-ui, profiler off (the app alone)", 19, enabled: false, duration, warmUp);
             foreach (var rate in new[] { 19, 99 })
             {
+                if (baselineDll is not null)
+                {
+                    await MeasureApp("baseline build, node profiler", rate, enabled: true, duration, warmUp, baselineDll);
+                }
+
                 await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration, warmUp);
                 await MeasurePerf(rate, duration);
             }
@@ -38,15 +44,16 @@ public static class ProfilerOverheadScenario
         }
     }
 
-    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration, TimeSpan warmUp)
+    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration, TimeSpan warmUp, string? dll = null)
     {
-        await using var app = await AppProcess.StartAsync(
-            $"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}");
+        string[] args = [$"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}"];
+        await using var app = dll is null ? await AppProcess.StartAsync(args) : await AppProcess.StartDllAsync(dll, args);
         await Task.Delay(warmUp);
         var before = app.CpuTime();
         await Task.Delay(duration);
         var cpu = (app.CpuTime() - before).TotalSeconds / duration.TotalSeconds;
-        Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {app.Memory().Rss / 1048576.0:N0} |");
+        var (rss, peak) = app.Memory();
+        Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} | {peak / 1048576.0:N0} |");
     }
 
     private static async Task MeasurePerf(int rate, TimeSpan duration)
@@ -69,6 +76,6 @@ public static class ProfilerOverheadScenario
         var rss = ProcStats.Memory(perf.Id).Rss;
         await perf.WaitForExitAsync();
         File.Delete(output);
-        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} |");
+        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} | |");
     }
 }

@@ -54,8 +54,8 @@ public sealed class PerfRecord : IDisposable
         return perf;
     }
 
-    /// <summary>Stops recording (SIGINT) and returns every sample of <paramref name="pid"/> as its frames' symbols, leaf first.</summary>
-    public async Task<IReadOnlyList<IReadOnlyList<string>>> StopAsync(int pid)
+    /// <summary>Stops recording with SIGINT, so perf writes a complete perf.data, and waits for it.</summary>
+    public async Task StopAsync()
     {
         if (!_process.HasExited && Kill(_process.Id, 2) != 0)
         {
@@ -63,6 +63,12 @@ public sealed class PerfRecord : IDisposable
         }
 
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Stops recording and returns every sample of <paramref name="pid"/> as its frames' symbols, leaf first.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> StopAsync(int pid)
+    {
+        await StopAsync();
         var script = new ProcessStartInfo("perf", ["script", "-i", _output, "-F", "pid,ip,sym"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var reader = Process.Start(script) ?? throw new InvalidOperationException("perf script did not start");
         var stderr = reader.StandardError.ReadToEndAsync();

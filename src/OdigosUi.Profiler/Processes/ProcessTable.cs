@@ -8,7 +8,7 @@ namespace OdigosUi.Profiler.Processes;
 /// </summary>
 public sealed class ProcessTable(int maxCachedFrames = ProcessTable.DefaultMaxCachedFrames)
 {
-    public const int DefaultMaxCachedFrames = 200_000;
+    public const int DefaultMaxCachedFrames = 100_000;
 
     private readonly Dictionary<int, ProcessState> _current = [];
     private List<ProcessState> _endedThisPass = [];
@@ -82,14 +82,6 @@ public sealed class ProcessTable(int maxCachedFrames = ProcessTable.DefaultMaxCa
         if (_current.TryGetValue(pid, out var state))
         {
             state.ForgetThread(tid);
-        }
-    }
-
-    public void MappingAdded(int pid, ulong start, ulong length)
-    {
-        if (_current.TryGetValue(pid, out var state))
-        {
-            state.Symbols.MappingAdded(start, length);
         }
     }
 

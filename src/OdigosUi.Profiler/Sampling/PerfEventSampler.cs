@@ -155,7 +155,7 @@ public sealed class PerfEventSampler : IDisposable
         {
         }
 
-        public void OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs)
+        public void OnExecutableMapping(in PerfMmapRecord mapping)
         {
         }
     }

@@ -58,6 +58,7 @@ internal static partial class PerfNative
     public const uint RecordMmap2 = 10;
 
     public const ushort MiscCommExec = 1 << 13;
+    public const ushort MiscMmapBuildId = 1 << 14;
 
     public const ulong IocEnable = 0x2400;
     public const ulong IocDisable = 0x2401;

@@ -74,7 +74,7 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
                     DispatchComm(record, handler);
                     break;
                 case PerfNative.RecordMmap2 when record.Length >= 72 + SampleIdBytes:
-                    handler.OnExecutableMapping(MemoryMarshal.Read<int>(record[8..]), MemoryMarshal.Read<ulong>(record[16..]), MemoryMarshal.Read<ulong>(record[24..]), SampleIdTime(record));
+                    DispatchMmap2(record, handler);
                     break;
             }
 
@@ -131,6 +131,26 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
         var end = name.IndexOf((byte)0);
         handler.OnComm(MemoryMarshal.Read<int>(record[8..]), MemoryMarshal.Read<int>(record[12..]), end < 0 ? name : name[..end],
             (misc & PerfNative.MiscCommExec) != 0, SampleIdTime(record));
+    }
+
+    // Layout: header, pid, tid, addr, len, pgoff, maj, min, ino, ino_generation, prot, flags, filename (padded), sample id.
+    private static void DispatchMmap2(ReadOnlySpan<byte> record, IPerfRecordHandler handler)
+    {
+        var misc = MemoryMarshal.Read<ushort>(record[4..]);
+        var hasBuildId = (misc & PerfNative.MiscMmapBuildId) != 0;
+        var name = record[72..^SampleIdBytes];
+        var end = name.IndexOf((byte)0);
+        handler.OnExecutableMapping(new PerfMmapRecord(
+            MemoryMarshal.Read<int>(record[8..]),
+            MemoryMarshal.Read<ulong>(record[16..]),
+            MemoryMarshal.Read<ulong>(record[24..]),
+            MemoryMarshal.Read<ulong>(record[32..]),
+            hasBuildId ? 0 : MemoryMarshal.Read<uint>(record[40..]),
+            hasBuildId ? 0 : MemoryMarshal.Read<uint>(record[44..]),
+            hasBuildId ? 0 : MemoryMarshal.Read<ulong>(record[48..]),
+            (MemoryMarshal.Read<uint>(record[68..]) & PerfNative.MapShared) != 0,
+            end < 0 ? name : name[..end],
+            SampleIdTime(record)));
     }
 
     // Layout for TID | TIME | CPU | CALLCHAIN: header, pid, tid, time, cpu, res, nr, ips[nr].

@@ -28,8 +28,26 @@ public interface IPerfRecordHandler
     /// <summary>A thread was named <paramref name="name"/>, or (<paramref name="exec"/>) the process ran a new program.</summary>
     void OnComm(int pid, int tid, ReadOnlySpan<byte> name, bool exec, ulong timeMonotonicNs);
 
-    /// <summary>An executable mapping [start, start + length) was added to <paramref name="pid"/>.</summary>
-    void OnExecutableMapping(int pid, ulong start, ulong length, ulong timeMonotonicNs);
+    /// <summary>An executable mapping was added to a process (a PERF_RECORD_MMAP2).</summary>
+    void OnExecutableMapping(in PerfMmapRecord mapping);
+}
+
+/// <summary>One PERF_RECORD_MMAP2: what a /proc/PID/maps line says about the new mapping. Only valid during the callback.</summary>
+public readonly ref struct PerfMmapRecord(int pid, ulong start, ulong length, ulong fileOffset, uint major, uint minor, ulong inode, bool shared, ReadOnlySpan<byte> fileName, ulong timeMonotonicNs)
+{
+    public int Pid { get; } = pid;
+    public ulong Start { get; } = start;
+    public ulong Length { get; } = length;
+    public ulong FileOffset { get; } = fileOffset;
+    public uint Major { get; } = major;
+    public uint Minor { get; } = minor;
+    public ulong Inode { get; } = inode;
+    public bool Shared { get; } = shared;
+
+    /// <summary>The mapped file, <c>//anon</c> for anonymous memory, or a pseudo name such as <c>[vdso]</c>.</summary>
+    public ReadOnlySpan<byte> FileName { get; } = fileName;
+
+    public ulong TimeMonotonicNs { get; } = timeMonotonicNs;
 }
 
 /// <summary>Splits a perf callchain into kernel and user frames, both leaf first, dropping the context markers.</summary>

@@ -219,7 +219,7 @@ public sealed class ElfFile
             }
 
             var nameOffset = U32(s, 0);
-            if (nameOffset < names.Length && nameOffset <= int.MaxValue && names[(int)nameOffset] != 0)
+            if (nameOffset < names.Length && names[(int)nameOffset] != 0)
             {
                 count++;
                 builder?.Add(value, size, (int)nameOffset);

@@ -16,6 +16,20 @@ public sealed record MemoryMapping(ulong Start, ulong End, string Permissions, u
     public FileIdentity Identity => new(Device, Inode);
 
     public bool Contains(ulong address) => address >= Start && address < End;
+
+    /// <summary>The mapping a PERF_RECORD_MMAP2 describes, as its /proc/PID/maps line would.</summary>
+    public static MemoryMapping From(in Sampling.PerfMmapRecord record)
+    {
+        var path = System.Text.Encoding.UTF8.GetString(record.FileName);
+        return new MemoryMapping(
+            record.Start,
+            record.Start + record.Length,
+            record.Shared ? "r-xs" : "r-xp",
+            record.FileOffset,
+            $"{record.Major:x2}:{record.Minor:x2}",
+            record.Inode,
+            path == "//anon" ? "" : path);
+    }
 }
 
 /// <summary>The mappings of one process, sorted by start address.</summary>
@@ -29,6 +43,10 @@ public sealed class ProcessMaps
     }
 
     public IReadOnlyList<MemoryMapping> Mappings => _mappings;
+
+    /// <summary>These mappings with <paramref name="added"/>, which replaces every mapping it overlaps.</summary>
+    public ProcessMaps With(MemoryMapping added) =>
+        new(_mappings.Where(m => m.End <= added.Start || m.Start >= added.End).Append(added));
 
     public static ProcessMaps Read(int pid) => Parse(File.ReadAllText($"/proc/{pid}/maps"));
 

@@ -2,8 +2,9 @@ namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>
 /// What the symbolizer keeps for one process: its executable mappings, the ELF file behind each, its JIT perf map
-/// and the frames resolved so far. Mappings are read from /proc once and again only when the kernel reported a new
-/// executable mapping (or, in case that record was lost, at most every 5 s for an address outside every known mapping).
+/// and the frames resolved so far. Mappings are read from /proc once, then kept current by the kernel's mmap records
+/// (a .NET service maps new JIT code all the time); /proc is read again only for an address outside every known
+/// mapping, at most every 5 s (a lost record; mostly, though, such addresses come from broken frame-pointer chains).
 /// </summary>
 public sealed class ProcessSymbols(int pid)
 {
@@ -12,11 +13,11 @@ public sealed class ProcessSymbols(int pid)
     private const long PerfMapSearchMs = 5000;
 
     private readonly Dictionary<ulong, MappedFile> _files = [];
+    private readonly HashSet<ulong> _unmapped = [];
     private ProcessMaps? _maps;
     private string? _executable;
     private bool _executableChanged;
     private long _mapsReadAt;
-    private bool _mapsChanged;
     private PerfMap? _perfMap;
     private long _perfMapCheckedAt = long.MinValue / 2;
     private long _perfMapSearchedAt = long.MinValue / 2;
@@ -37,22 +38,51 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
 
-    public void ClearFrames() => Frames.Clear();
-
-    /// <summary>The kernel reported a new executable mapping: frames resolved in its range (before it existed, or in a mapping it replaced) are dropped.</summary>
-    public void MappingAdded(ulong start, ulong length)
+    public void ClearFrames()
     {
-        _mapsChanged = true;
-        var end = start + length;
-        foreach (var address in Frames.Keys.Where(a => a >= start && a < end).ToList())
+        Frames.Clear();
+        _unmapped.Clear();
+    }
+
+    internal void Cache(ulong address, ResolvedFrame frame)
+    {
+        Frames[address] = frame;
+        if (frame.Mapping is null)
+        {
+            _unmapped.Add(address);
+        }
+    }
+
+    /// <summary>
+    /// The kernel reported a new executable mapping: it joins the known mappings (replacing those it overlaps), and
+    /// frames resolved in its range (before it existed, or in a mapping it replaced) are dropped.
+    /// </summary>
+    public void MappingAdded(MemoryMapping mapping)
+    {
+        if (_maps is null)
+        {
+            return;
+        }
+
+        // A new range can only hold frames cached as unmapped; a replaced one also frames of what it replaced.
+        var replaces = _maps.Mappings.Any(m => m.Start < mapping.End && mapping.Start < m.End);
+        _maps = _maps.With(mapping);
+        List<ulong>? stale = null;
+        foreach (var address in replaces ? (IEnumerable<ulong>)Frames.Keys : _unmapped)
+        {
+            if (mapping.Contains(address))
+            {
+                (stale ??= []).Add(address);
+            }
+        }
+
+        foreach (var address in stale ?? [])
         {
             Frames.Remove(address);
+            _unmapped.Remove(address);
         }
 
-        foreach (var mappingStart in _files.Where(f => f.Value.Source.Start < end && start < f.Value.Source.End).Select(f => f.Key).ToList())
-        {
-            _files.Remove(mappingStart);
-        }
+        _files.Remove(mapping.Start);
     }
 
     internal MemoryMapping? FindMapping(ulong address)
@@ -62,7 +92,7 @@ public sealed class ProcessSymbols(int pid)
             return found;
         }
 
-        if (_maps is not null && !_mapsChanged && Environment.TickCount64 - _mapsReadAt < MapsFallbackRefreshMs)
+        if (_maps is not null && Environment.TickCount64 - _mapsReadAt < MapsFallbackRefreshMs)
         {
             return null;
         }
@@ -80,7 +110,6 @@ public sealed class ProcessSymbols(int pid)
         }
 
         _mapsReadAt = Environment.TickCount64;
-        _mapsChanged = false;
         return _maps.Find(address);
     }
 
@@ -110,7 +139,7 @@ public sealed class ProcessSymbols(int pid)
         if (_executable is not null && executable is not null && executable != _executable)
         {
             _executableChanged = true;
-            Frames.Clear();
+            ClearFrames();
             _files.Clear();
             _perfMap = null;
         }

@@ -7,7 +7,7 @@ namespace OdigosUi.Profiler.Symbolization;
 /// </summary>
 public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelSymbols = null)
 {
-    private const int MaxKernelFrames = 100_000;
+    private const int MaxKernelFrames = 20_000;
     private static readonly FrameMapping KernelMapping = new("[kernel.kallsyms]", 0, 0, 0, null);
 
     private readonly Dictionary<ulong, ResolvedFrame> _kernelFrames = [];
@@ -47,7 +47,7 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
         var frame = Resolve(process, address, isReturnAddress && address > 0 ? address - 1 : address, out var final);
         if (final)
         {
-            process.Frames[address] = frame;
+            process.Cache(address, frame);
         }
 
         return frame;
