@@ -9,6 +9,8 @@ public sealed class ResourceOptions
     public const string DataDirKey = "Storage:DataDir";
     public const string NamespaceKey = "Kubernetes:Namespace";
     public const string ModeKey = "Kubernetes:Mode";
+    public const string NodeNameKey = "Kubernetes:NodeName";
+    public const string MaxPodsKey = "Kubernetes:MaxPods";
     public const string DefaultNamespace = "odigos-system";
 
     /// <summary>A <c>Storage:DataDir</c> value (like the empty string) that keeps resources in memory only.</summary>

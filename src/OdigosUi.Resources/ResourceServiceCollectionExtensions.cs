@@ -80,4 +80,38 @@ public static class ResourceServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// In a cluster, the <see cref="KubernetesPodIndex"/> of this node's pods (<c>Kubernetes:NodeName</c>, else the
+    /// <c>NODE_NAME</c> environment variable; every pod when neither is set), kept current in the background, for the
+    /// node collector to name the workload of a profiled process. Nothing is registered in embedded mode.
+    /// </summary>
+    public static IServiceCollection AddPodIndex(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) != ResourceBackend.Cluster)
+        {
+            return services;
+        }
+
+        var maxPods = configuration.GetValue(ResourceOptions.MaxPodsKey, 5_000);
+        if (maxPods <= 0)
+        {
+            throw new InvalidOperationException($"{ResourceOptions.MaxPodsKey} must be a positive number of pods, not {maxPods}.");
+        }
+
+        var options = new PodIndexOptions
+        {
+            NodeName = configuration[ResourceOptions.NodeNameKey] is { Length: > 0 } node ? node : Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } env ? env : null,
+            MaxPods = maxPods,
+        };
+        services.TryAddSingleton(sp => new KubernetesPodIndex(
+            new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KubernetesPodIndex>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PodIndexHostedService>());
+        return services;
+    }
+}
+
+internal sealed class PodIndexHostedService(KubernetesPodIndex index) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => index.RunAsync(stoppingToken);
 }

@@ -103,4 +103,16 @@ public sealed class ParsingTests
         Assert.Equal(id, ProcessInfo.ParseContainerId($"12:cpu:/docker/{id}\n"));
         Assert.Null(ProcessInfo.ParseContainerId("0::/user.slice/user-0.slice/session-1.scope\n"));
     }
+
+    [Theory]
+    [InlineData("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod4f3c2c1e_1111_2222_3333_444455556666.slice/cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n", "4f3c2c1e-1111-2222-3333-444455556666")]
+    [InlineData("8:pids:/kubepods/burstable/pod4f3c2c1e-1111-2222-3333-444455556666/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n0::/\n", "4f3c2c1e-1111-2222-3333-444455556666")]
+    [InlineData("0::/kubepods/pod4f3c2c1e-1111-2222-3333-444455556666\n", "4f3c2c1e-1111-2222-3333-444455556666")]
+    [InlineData("0::/kubepods.slice/kubepods-pod4f3c2c1e_1111_2222_3333_444455556666.slice\n", "4f3c2c1e-1111-2222-3333-444455556666")]
+    [InlineData("0::/user.slice/user-0.slice/session-1.scope\n", null)]
+    [InlineData("0::/system.slice/podman-4f3c2c1e-1111-2222-3333-444455556666.scope\n", null)]
+    public void Reads_the_pod_uid_from_either_cgroup_driver(string cgroup, string? podUid)
+    {
+        Assert.Equal(podUid, ProcessInfo.ParsePodUid(cgroup));
+    }
 }

@@ -88,6 +88,11 @@ public sealed class ProfileBuilder
             resource.Attributes.Add(Text("container.id", info.ContainerId));
         }
 
+        if (info.PodUid is not null)
+        {
+            resource.Attributes.Add(Text("k8s.pod.uid", info.PodUid));
+        }
+
         return new ResourceProfiles
         {
             Resource = resource,

@@ -10,6 +10,7 @@ using OdigosUi.Profiles.Model;
 using OdigosUi.Resources;
 using OdigosUi.Resources.Api;
 using OdigosUi.Resources.Sources;
+using OdigosUi.Resources.Stores.Kubernetes;
 using OdigosUi.Workers;
 
 namespace OdigosUi.Hosting;
@@ -62,10 +63,13 @@ internal static class PipelineRegistration
             services.AddHostedService<ProfilerWorker>();
             services.AddHealthChecks().AddCheck<ProfilerHealthCheck>("profiler", tags: [HealthEndpoints.ReadyTag]);
             services.AddSingleton<ISourceFilter>(sp => new AnySourceFilter(NodeFilters(sp)));
+            services.AddPodIndex(builder.Configuration);
+            services.AddHealthChecks().AddCheck<PodIndexSyncedCheck>("pods", tags: [HealthEndpoints.ReadyTag]);
             services.AddSingleton(sp => new NodeCollector(
                 sp.GetRequiredService<ISourceFilter>(),
                 role == OdigosUiRole.Node ? sp.GetRequiredService<GatewayForwarder>().Forwarder : sp.GetRequiredService<GatewayPipeline>(),
-                sp.GetRequiredService<WorkloadDirectory>()));
+                sp.GetRequiredService<WorkloadDirectory>(),
+                sp.GetService<KubernetesPodIndex>() is { } pods ? new IndexedPodResolver(pods) : null));
         }
 
         builder.ConfigureOtlpReceivers(uiUrls, sp => role switch
@@ -125,6 +129,14 @@ internal static class PipelineRegistration
     private sealed class SourceResourceFilter(SourceRegistry registry) : ISourceFilter
     {
         public bool IsEnabled(SourceKey source) => registry.IsEnabled(source.Namespace, source.Kind, source.Name);
+    }
+
+    /// <summary>The node collector's view of the cluster's pods.</summary>
+    private sealed class IndexedPodResolver(KubernetesPodIndex index) : IPodWorkloadResolver
+    {
+        public PodWorkload? Find(string? podUid, string? containerId) => index.Find(podUid, containerId) is { } found
+            ? new PodWorkload(found.Pod.Namespace, found.Pod.Name, found.Pod.Uid, found.Pod.WorkloadKind, found.Pod.WorkloadName, found.ContainerName)
+            : null;
     }
 
     private sealed class OpenSlotFilter(ProfilingSlots slots) : ISourceFilter

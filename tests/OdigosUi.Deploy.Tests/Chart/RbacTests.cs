@@ -86,6 +86,8 @@ public sealed class RbacTests
     {
         Assert.True(Rbac.Allows(Node, new ResourceRequest("watch", "", "pods", null)));
         Assert.True(Rbac.Allows(Node, new ResourceRequest("get", "apps", "replicasets", "shop")));
+        Assert.True(Rbac.Allows(Node, new ResourceRequest("get", "batch", "jobs", "shop")));
+        Assert.False(Rbac.Allows(Node, new ResourceRequest("list", "batch", "jobs", "shop")));
         Assert.True(Rbac.Allows(Node, new ResourceRequest("get", "apps", "deployments", "shop")));
         Assert.False(Rbac.Allows(Node, new ResourceRequest("get", "", "secrets", Ns)));
         Assert.False(Rbac.Allows(Node, new ResourceRequest("list", Destination.ResourceType.Group, Destination.ResourceType.Plural, Ns)));

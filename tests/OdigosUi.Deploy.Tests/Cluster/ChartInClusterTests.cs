@@ -21,11 +21,8 @@ namespace OdigosUi.Deploy.Tests.Cluster;
 /// </summary>
 public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Namespace = "odigos-system";
-    private readonly List<ChartPod> _pods = [];
-    private readonly string _directory = Directory.CreateTempSubdirectory("odigos-ui-chart-").FullName;
-    private FakeKubernetesApiServer? _api;
-    private AuthorizingApiFront? _front;
+    private const string Namespace = ChartCluster.Namespace;
+    private ChartCluster? _cluster;
     private FakePyroscopeServer? _pyroscope;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -34,25 +31,16 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task The_rendered_roles_run_with_chart_rbac_and_carry_a_profile_from_the_node_to_the_ui_and_pyroscope()
     {
         var chart = ChartRenders.Chart.Render(new HelmRelease("odigos-ui", Namespace), ["profiling.enabled=true"]);
-        string[] components = ["ui", "gateway", "node"];
-        var tokens = components.ToDictionary(c => $"token-{c}", c => RbacAuthorizer.User(Namespace, (string)chart.Component(c)!.PodSpec()["serviceAccountName"]!));
-        _api = await FakeKubernetesApiServer.StartAsync();
-        _front = await AuthorizingApiFront.StartAsync(new RbacAuthorizer(chart), tokens, _api.Url);
+        _cluster = await ChartCluster.StartApiAsync(chart, "ui", "gateway", "node");
+        var (api, front, tokens, network) = (_cluster.Api, _cluster.Front, _cluster.Tokens, _cluster.Network);
         _pyroscope = await FakePyroscopeServer.StartAsync();
 
-        var network = new ClusterNetwork(chart);
-        foreach (string component in components)
-        {
-            string kubeconfig = ChartPod.WriteKubeconfig(_directory, component, _front.Url, $"token-{component}", Namespace);
-            // The one addition: the node's perf_event_open profiler stays off; this test sends the node a profile itself.
-            var extra = component == "node" ? new Dictionary<string, string> { ["Profiling__ProfilerEnabled"] = "false" } : null;
-            _pods.Add(ChartPod.Start(chart, component, network, kubeconfig, extra));
-        }
-
-        var ui = _pods[0];
-        var node = _pods[2];
+        var ui = _cluster.StartPod("ui");
+        _cluster.StartPod("gateway");
+        // The one addition: the node's perf_event_open profiler stays off; this test sends the node a profile itself.
+        var node = _cluster.StartPod("node", new Dictionary<string, string> { ["Profiling__ProfilerEnabled"] = "false" });
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(_pods.Select(p => p.WaitReadyAsync(TimeSpan.FromSeconds(90))));
+        await _cluster.WaitReadyAsync(TimeSpan.FromSeconds(90));
         output.WriteLine($"all ready after {clock.ElapsedMilliseconds} ms");
 
         // The UI enables a workload and creates a Pyroscope Destination with a secret field (a Secret owned by it).
@@ -73,9 +61,9 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         (await ui.Http.PostAsync("/api/profiling/shop/Deployment/checkout", null)).EnsureSuccessStatusCode();
 
         // The gateway sees the Destination, reads its Secret and reports it configured in the status.
-        await Eventually(() => _api.GetObjects("destinations").Any(d =>
+        await Eventually(() => api.GetObjects("destinations").Any(d =>
             d["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "DestinationConfigured" && (string?)c["status"] == "True") == true), "Destination configured by the gateway");
-        var secret = Assert.Single(_api.GetObjects("secrets"));
+        var secret = Assert.Single(api.GetObjects("secrets"));
         Assert.Equal(Namespace, (string?)secret["metadata"]!["namespace"]);
 
         // A profile of that workload, sent to the node until the node has seen the Source, reaches the UI and Pyroscope.
@@ -96,7 +84,7 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("tenant:s3cret")), exported.Headers["Authorization"]);
 
         // Every request of every role was allowed by the chart's RBAC, and each role used what its rules are for.
-        var calls = _front.Calls;
+        var calls = front.Calls;
         Assert.Empty(calls.Where(c => !c.Allowed).Select(c => $"{c.User}: {c.Request}"));
         Assert.Contains(calls, c => c.User == tokens["token-ui"] && c.Request is { Verb: "create", Resource: "secrets" });
         Assert.Contains(calls, c => c.User == tokens["token-ui"] && c.Request is { Verb: "create", Resource: "sources", Namespace: "shop" });
@@ -108,7 +96,7 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         // The front does enforce: the node's ServiceAccount may not create Sources, and the API server says so.
         using var denied = await node.Http.PutAsync("/api/sources/shop/Deployment/cart", null);
         Assert.False(denied.IsSuccessStatusCode, $"the node created a Source: {denied.StatusCode}");
-        Assert.Contains(_front.Calls, c => c.User == tokens["token-node"] && !c.Allowed && c.Request is { Verb: "create" or "list", Resource: "sources" });
+        Assert.Contains(front.Calls, c => c.User == tokens["token-node"] && !c.Allowed && c.Request is { Verb: "create" or "list", Resource: "sources" });
         output.WriteLine($"node PUT /api/sources -> {(int)denied.StatusCode} {await denied.Content.ReadAsStringAsync()}");
     }
 
@@ -126,49 +114,22 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         return builder.Request;
     }
 
-    private async Task Eventually(Func<bool> condition, string what) => await Eventually(() => Task.FromResult(condition()), what);
+    private Task Eventually(Func<bool> condition, string what) => _cluster!.Eventually(() => Task.FromResult(condition()), what);
 
-    private async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
+    private Task Eventually(Func<Task<bool>> condition, string what) => _cluster!.Eventually(condition, what);
 
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"timed out waiting for: {what}\n{Logs()}");
-    }
-
-    private string Logs() =>
-        string.Join("\n", _pods.Select(p => p.Output)) + "\nAPI calls:\n" + string.Join("\n", _front?.Calls.Select(c => $"{c.User} {c.Request} allowed={c.Allowed} -> {c.Status}") ?? []);
+    private string Logs() => _cluster!.Logs();
 
     public async Task DisposeAsync()
     {
-        foreach (var pod in _pods)
+        if (_cluster is not null)
         {
-            await pod.DisposeAsync();
-        }
-
-        if (_front is not null)
-        {
-            await _front.DisposeAsync();
-        }
-
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
+            await _cluster.DisposeAsync();
         }
 
         if (_pyroscope is not null)
         {
             await _pyroscope.DisposeAsync();
         }
-
-        Directory.Delete(_directory, recursive: true);
     }
 }

@@ -19,7 +19,9 @@ namespace OdigosUi.Resources.Tests.Kubernetes;
 /// A fake Kubernetes API server on Kestrel (127.0.0.1, port 0) that speaks enough REST for KubernetesClient:
 /// <c>/apis/odigos.io/v1alpha1/[namespaces/{ns}/]{destinations|sources}[/{name}[/status]]</c>,
 /// <c>/apis/apps/v1/.../{deployments|statefulsets|daemonsets}</c>, <c>/apis/batch/v1/.../cronjobs</c> and
-/// <c>/api/v1/[namespaces/{ns}/]secrets[/{name}]</c> with GET (object, list, <c>?watch=true</c>), POST, PUT and
+/// <c>/apis/apps/v1/.../replicasets</c>, <c>/apis/batch/v1/.../jobs</c>, <c>/api/v1/[namespaces/{ns}/]pods</c>,
+/// <c>/api/v1/[namespaces/{ns}/]secrets[/{name}]</c> with GET (object, list, <c>?watch=true</c>, <c>fieldSelector</c> with
+/// <c>path=value</c> / <c>path!=value</c> terms on lists and watches), POST, PUT and
 /// DELETE, with the API server's rules: generateName, uid, creationTimestamp, a global resourceVersion counter,
 /// optimistic concurrency (409 Conflict), the status subresource (status ignored on the main resource, spec ignored on
 /// /status), generation bumped on spec changes, no-op updates, owner garbage collection, and errors as <c>Status</c>
@@ -39,6 +41,9 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         ["statefulsets"] = ("apps", "v1", "StatefulSet", true),
         ["daemonsets"] = ("apps", "v1", "DaemonSet", true),
         ["cronjobs"] = ("batch", "v1", "CronJob", true),
+        ["jobs"] = ("batch", "v1", "Job", true),
+        ["replicasets"] = ("apps", "v1", "ReplicaSet", true),
+        ["pods"] = ("", "v1", "Pod", true),
     };
 
     private readonly object _lock = new();
@@ -234,11 +239,14 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         switch (request.Method)
         {
+            case "GET" when name is null && !FieldSelector.TryParse(request.Query["fieldSelector"].FirstOrDefault(), out _, out string? selectorError):
+                await WriteStatus(context, 400, "BadRequest", selectorError!);
+                return;
             case "GET" when name is null && isWatch:
-                await WatchAsync(context, plural, ns, request.Query["resourceVersion"].FirstOrDefault());
+                await WatchAsync(context, plural, ns, request.Query["resourceVersion"].FirstOrDefault(), FieldSelector.Parse(request.Query["fieldSelector"].FirstOrDefault()));
                 return;
             case "GET" when name is null:
-                await WriteJson(context, 200, List(plural, ns));
+                await WriteJson(context, 200, List(plural, ns, FieldSelector.Parse(request.Query["fieldSelector"].FirstOrDefault())));
                 return;
             case "GET":
                 await Respond(context, () => Get(plural, ns!, name));
@@ -320,7 +328,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         return true;
     }
 
-    private JsonObject List(string plural, string? ns)
+    private JsonObject List(string plural, string? ns, FieldSelector selector)
     {
         var kind = Kinds[plural];
         lock (_lock)
@@ -328,7 +336,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
             var items = new JsonArray();
             foreach (var (key, obj) in _objects)
             {
-                if (key.Plural == plural && (ns is null || key.Namespace == ns))
+                if (key.Plural == plural && (ns is null || key.Namespace == ns) && selector.Matches(obj))
                 {
                     items.Add(obj.DeepClone());
                 }
@@ -526,6 +534,12 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
             }
 
             var kind = Kinds[plural];
+            if (plural == "pods")
+            {
+                // Pods are deleted gracefully: the API server answers with the pod itself.
+                return (JsonObject)root.DeepClone();
+            }
+
             return new JsonObject
             {
                 ["kind"] = "Status",
@@ -537,9 +551,9 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
     }
 
-    private async Task WatchAsync(HttpContext context, string plural, string? ns, string? fromText)
+    private async Task WatchAsync(HttpContext context, string plural, string? ns, string? fromText, FieldSelector selector)
     {
-        var connection = new WatchConnection(plural, ns, context);
+        var connection = new WatchConnection(plural, ns, selector, context);
         bool gone = false;
         lock (_lock)
         {
@@ -552,7 +566,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
             {
                 foreach (var (version, p, n, type, obj) in _history)
                 {
-                    if (version > from && p == plural && (ns is null || n == ns))
+                    if (version > from && p == plural && (ns is null || n == ns) && selector.Matches(obj))
                     {
                         connection.Enqueue(type, obj);
                     }
@@ -606,7 +620,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         _history.Add((version, plural, ns, type, copy));
         foreach (var watch in _watches)
         {
-            if (watch.Plural == plural && (watch.Namespace is null || watch.Namespace == ns))
+            if (watch.Plural == plural && (watch.Namespace is null || watch.Namespace == ns) && watch.Selector.Matches(copy))
             {
                 watch.Enqueue(type, copy);
             }
@@ -719,8 +733,10 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         public string? Plural { get; } = plural;
     }
 
-    private sealed class WatchConnection(string plural, string? ns, HttpContext context)
+    private sealed class WatchConnection(string plural, string? ns, FieldSelector selector, HttpContext context)
     {
+        public FieldSelector Selector { get; } = selector;
+
         private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
 
         public string Plural { get; } = plural;
@@ -751,6 +767,56 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
                 await context.Response.WriteAsync(line, cancellationToken);
                 await context.Response.Body.FlushAsync(cancellationToken);
             }
+        }
+    }
+
+    /// <summary><c>fieldSelector</c>: comma-separated <c>dotted.path=value</c> or <c>dotted.path!=value</c> terms, all of which must hold.</summary>
+    private sealed class FieldSelector
+    {
+        private readonly List<(string[] Path, string Value, bool Equal)> _terms = [];
+
+        public static FieldSelector Parse(string? text) =>
+            TryParse(text, out var selector, out _) ? selector : throw new ArgumentException("invalid field selector", nameof(text));
+
+        public static bool TryParse(string? text, out FieldSelector selector, out string? error)
+        {
+            selector = new FieldSelector();
+            error = null;
+            foreach (string term in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int notEqual = term.IndexOf("!=", StringComparison.Ordinal);
+                int equal = notEqual >= 0 ? notEqual : term.IndexOf('=');
+                if (equal <= 0)
+                {
+                    error = $"invalid field selector term \"{term}\": expected field=value or field!=value";
+                    return false;
+                }
+
+                string value = term[(equal + (notEqual >= 0 ? 2 : term.AsSpan(equal).StartsWith("==") ? 2 : 1))..];
+                selector._terms.Add((term[..equal].Split('.'), value, notEqual < 0));
+            }
+
+            return true;
+        }
+
+        public bool Matches(JsonObject obj)
+        {
+            foreach (var (path, value, equal) in _terms)
+            {
+                JsonNode? node = obj;
+                foreach (string part in path)
+                {
+                    node = node is JsonObject o ? o[part] : null;
+                }
+
+                string actual = node is JsonValue v && v.TryGetValue(out string? text) ? text : "";
+                if ((actual == value) != equal)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }
