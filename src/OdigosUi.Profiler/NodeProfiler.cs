@@ -62,18 +62,49 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true));
     }
 
-    /// <summary>Drains the ring buffers continuously and calls <paramref name="emit"/> once per report interval until cancelled.</summary>
-    public async Task RunAsync(Func<ExportProfilesServiceRequest, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drains the ring buffers continuously and calls <paramref name="emit"/> once per report interval until cancelled.
+    /// The loop runs on a thread of its own that sleeps between drains: on the thread pool, each of its ten wake-ups a
+    /// second would also wake the pool's spinning workers, which cost more than the drain itself.
+    /// </summary>
+    public Task RunAsync(Func<ExportProfilesServiceRequest, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
     {
         if (_sampler is null)
         {
             Start();
         }
 
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Loop(emit, cancellationToken);
+                done.SetResult();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "odigos-profiler",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Loop(Func<ExportProfilesServiceRequest, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
+    {
         var drainInterval = Options.ReportInterval / 4 < MaxDrainInterval ? Options.ReportInterval / 4 : MaxDrainInterval;
         var nextReport = DateTime.UtcNow + Options.ReportInterval;
-        using var timer = new PeriodicTimer(drainInterval);
-        while (await WaitAsync(timer, cancellationToken))
+        var cancelled = cancellationToken.WaitHandle;
+        while (!cancelled.WaitOne(drainInterval))
         {
             Collect();
             if (DateTime.UtcNow < nextReport)
@@ -84,21 +115,14 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
             nextReport += Options.ReportInterval;
             if (TakeRequest() is { } request)
             {
-                await emit(request, cancellationToken);
+                var emitted = emit(request, cancellationToken);
+                if (!emitted.IsCompletedSuccessfully)
+                {
+                    emitted.AsTask().GetAwaiter().GetResult();
+                }
+
                 Interlocked.Increment(ref _emitted);
             }
-        }
-    }
-
-    private static async ValueTask<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -6,10 +6,12 @@ namespace OdigosUi.LoadTest;
 
 /// <summary>
 /// How much a profiler slows a CPU-bound program: two copies of the C demo (<c>hot -n ROUNDS</c>, a fixed amount of
-/// work, one per core) are timed unprofiled, under the app's node profiler at 19 and 99 Hz, and under
-/// <c>perf record -F N -a -g</c>. The configurations take turns in every repetition so machine noise spreads over all.
+/// work, one per core) are timed under the app with its profiler off, under the app's node profiler at 19 and 99 Hz,
+/// and under <c>perf record -F N -a -g</c>. This machine's speed drifts by ±15 % over minutes, so every profiled run is
+/// paired with an unprofiled run right before it, and the table gives the median and quartiles of the paired ratios.
 /// Each copy reports its wall time and its own CPU time (CLOCK_PROCESS_CPUTIME_ID): the wall time includes the CPU
-/// the profiler takes from the program, the CPU time only what sampling costs inside the program.
+/// the profiler takes from the program, the CPU time only what sampling costs inside the program (the kernel's
+/// sample handling is charged to the interrupted task).
 /// </summary>
 public static class ProfilerSlowdownScenario
 {
@@ -18,68 +20,66 @@ public static class ProfilerSlowdownScenario
     public static async Task RunAsync(int repetitions, int rounds)
     {
         var program = NativeTestProgram.Instance.Path;
-        (string Label, Func<Task<IAsyncDisposable?>> Start)[] configurations =
+        (string Label, Func<Task<IAsyncDisposable>> Start)[] configurations =
         [
-            ("unprofiled", () => Task.FromResult<IAsyncDisposable?>(null)),
-            ("odigos-ui node profiler, 19 Hz", () => StartApp(19)),
+            ("odigos-ui, profiler off", () => StartApp(19, enabled: false)),
+            ("odigos-ui node profiler, 19 Hz", () => StartApp(19, enabled: true)),
             ("perf record -F 19 -a -g", () => StartPerf(19)),
-            ("odigos-ui node profiler, 99 Hz", () => StartApp(99)),
+            ("odigos-ui node profiler, 99 Hz", () => StartApp(99, enabled: true)),
             ("perf record -F 99 -a -g", () => StartPerf(99)),
         ];
 
-        var times = configurations.ToDictionary(c => c.Label, _ => new List<(double Wall, double Cpu)>());
+        var ratios = configurations.ToDictionary(c => c.Label, _ => new List<(double Wall, double Cpu)>());
+        var unprofiled = new List<double>();
         for (var repetition = 0; repetition < repetitions; repetition++)
         {
             foreach (var (label, start) in configurations)
             {
-                var profiler = await start();
-                try
+                var baseline = await RunWorkloadAsync(program, rounds, copies: 2);
+                unprofiled.AddRange(baseline.Select(t => t.Wall));
+                double measuredWall, measuredCpu;
+                await using (await start())
                 {
-                    if (profiler is not null)
-                    {
-                        await Task.Delay(WarmUp);
-                    }
+                    await Task.Delay(WarmUp);
+                    var measured = await RunWorkloadAsync(program, rounds, copies: 2);
+                    (measuredWall, measuredCpu) = (measured.Average(t => t.Wall), measured.Average(t => t.Cpu));
+                }
 
-                    var wall = await RunWorkloadAsync(program, rounds, copies: 2);
-                    times[label].AddRange(wall);
-                    Console.Error.WriteLine($"[{repetition + 1}/{repetitions}] {label}: {string.Join(", ", wall.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Wall:F0} ms ({t.Cpu:F0} ms CPU)")))}");
-                }
-                finally
-                {
-                    if (profiler is not null)
-                    {
-                        await profiler.DisposeAsync();
-                    }
-                }
+                var (baseWall, baseCpu) = (baseline.Average(t => t.Wall), baseline.Average(t => t.Cpu));
+                ratios[label].Add((measuredWall / baseWall, measuredCpu / baseCpu));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[{repetition + 1}/{repetitions}] {label}: {measuredWall:F0} ms ({measuredCpu:F0} ms CPU) against {baseWall:F0} ms ({baseCpu:F0} ms CPU) unprofiled just before"));
             }
         }
 
-        var baseline = times[configurations[0].Label];
-        var (baseWall, baseCpu) = (baseline.Average(t => t.Wall), baseline.Average(t => t.Cpu));
-        Console.WriteLine($"## Slowdown of a CPU-bound program ({repetitions} repetitions x 2 copies of `hot -n {rounds}`, one per core)");
+        Console.WriteLine($"## Slowdown of a CPU-bound program ({repetitions} pairs per profiler, 2 copies of `hot -n {rounds}`, one per core)");
         Console.WriteLine();
-        Console.WriteLine("| profiler | runs | wall time, mean ± sd (ms) | min–max | slowdown | CPU time, mean ± sd (ms) | CPU time added |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Unprofiled runs: median {Quantile(unprofiled, 0.5):F0} ms, from {unprofiled.Min():F0} to {unprofiled.Max():F0} ms."));
+        Console.WriteLine();
+        Console.WriteLine("| configuration | pairs | wall-time slowdown, median [quartiles] | CPU time added in the program, median [quartiles] |");
+        Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (label, _) in configurations)
         {
-            var t = times[label];
-            var (wall, wallSd) = MeanAndStdDev(t.Select(x => x.Wall).ToList());
-            var (cpu, cpuSd) = MeanAndStdDev(t.Select(x => x.Cpu).ToList());
+            var wall = ratios[label].Select(r => (r.Wall - 1) * 100).ToList();
+            var cpu = ratios[label].Select(r => (r.Cpu - 1) * 100).ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {label} | {t.Count} | {wall:F0} ± {wallSd:F0} | {t.Min(x => x.Wall):F0}–{t.Max(x => x.Wall):F0} | {(wall / baseWall - 1) * 100:+0.0;-0.0} % | {cpu:F0} ± {cpuSd:F0} | {(cpu / baseCpu - 1) * 100:+0.0;-0.0} % |"));
+                $"| {label} | {wall.Count} | {Quantile(wall, 0.5):+0.0;-0.0} % [{Quantile(wall, 0.25):+0.0;-0.0}, {Quantile(wall, 0.75):+0.0;-0.0}] | {Quantile(cpu, 0.5):+0.0;-0.0} % [{Quantile(cpu, 0.25):+0.0;-0.0}, {Quantile(cpu, 0.75):+0.0;-0.0}] |"));
         }
     }
 
-    private static (double Mean, double StdDev) MeanAndStdDev(List<double> values)
+    private static double Quantile(List<double> values, double q)
     {
-        var mean = values.Average();
-        return (mean, Math.Sqrt(values.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, values.Count - 1)));
+        var sorted = values.Order().ToList();
+        var position = (sorted.Count - 1) * q;
+        var (low, high) = ((int)Math.Floor(position), (int)Math.Ceiling(position));
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
     }
 
-    private static async Task<IAsyncDisposable?> StartApp(int rate) =>
-        await AppProcess.StartAsync("--Profiling:ProfilerEnabled=true", $"--Profiling:SamplesPerSecond={rate}");
+    private static async Task<IAsyncDisposable> StartApp(int rate, bool enabled) =>
+        await AppProcess.StartAsync($"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}");
 
-    private static async Task<IAsyncDisposable?> StartPerf(int rate) =>
+    private static async Task<IAsyncDisposable> StartPerf(int rate) =>
         new StoppedOnDispose(await PerfRecord.StartAsync("-F", rate.ToString(CultureInfo.InvariantCulture), "-a", "-g"));
 
     /// <summary>Starts <paramref name="copies"/> programs at once and returns the wall and CPU time each printed.</summary>
