@@ -15,9 +15,9 @@ namespace OdigosUi.LoadTest;
 /// </summary>
 public static class ProfilerSlowdownScenario
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
-
-    public static async Task RunAsync(int repetitions, int rounds)
+    /// <param name="warmUp">How long each profiler runs before the measured run (the app JIT-compiles its hot paths
+    /// again at tier 1 over its first half minute, which a short warm-up measures too).</param>
+    public static async Task RunAsync(int repetitions, int rounds, TimeSpan warmUp)
     {
         var program = NativeTestProgram.Instance.Path;
         (string Label, Func<Task<IAsyncDisposable>> Start)[] configurations =
@@ -40,7 +40,7 @@ public static class ProfilerSlowdownScenario
                 double measuredWall, measuredCpu;
                 await using (await start())
                 {
-                    await Task.Delay(WarmUp);
+                    await Task.Delay(warmUp);
                     var measured = await RunWorkloadAsync(program, rounds, copies: 2);
                     (measuredWall, measuredCpu) = (measured.Average(t => t.Wall), measured.Average(t => t.Cpu));
                 }
@@ -52,7 +52,7 @@ public static class ProfilerSlowdownScenario
             }
         }
 
-        Console.WriteLine($"## Slowdown of a CPU-bound program ({repetitions} pairs per profiler, 2 copies of `hot -n {rounds}`, one per core)");
+        Console.WriteLine($"## Slowdown of a CPU-bound program ({repetitions} pairs per profiler, 2 copies of `hot -n {rounds}`, one per core, {warmUp.TotalSeconds:F0} s after each profiler started)");
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Unprofiled runs: median {Quantile(unprofiled, 0.5):F0} ms, from {unprofiled.Min():F0} to {unprofiled.Max():F0} ms."));

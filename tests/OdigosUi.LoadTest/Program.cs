@@ -26,7 +26,7 @@ switch (scenario)
         await ProfilerOverheadScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20), TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 5), args.Length > 3 ? args[3] : null);
         return 0;
     case "profiler-slowdown":
-        await ProfilerSlowdownScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? int.Parse(args[2]) : 100);
+        await ProfilerSlowdownScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 8, args.Length > 2 ? int.Parse(args[2]) : 60, TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 5));
         return 0;
     case "symbolizer":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(SymbolizerBenchmarks), typeof(KernelSymbolsBenchmarks)]).RunAll();
@@ -51,6 +51,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] | symbolizer | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | symbolizer | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }

@@ -76,13 +76,10 @@ public sealed class KubernetesPodIndex(IKubernetes client, PodIndexOptions optio
     {
         lock (_lock)
         {
-            if ((string.IsNullOrEmpty(podUid) || !_pods.ContainsKey(podUid))
-                && (string.IsNullOrEmpty(containerId) || !_podByContainer.TryGetValue(containerId, out podUid)))
-            {
-                return null;
-            }
-
-            if (!_pods.TryGetValue(podUid!, out var entry))
+            var uid = !string.IsNullOrEmpty(podUid) && _pods.ContainsKey(podUid) ? podUid
+                : !string.IsNullOrEmpty(containerId) && _podByContainer.TryGetValue(containerId, out var byContainer) ? byContainer
+                : null;
+            if (uid is null || !_pods.TryGetValue(uid, out var entry))
             {
                 return null;
             }
