@@ -93,19 +93,21 @@ public static class ResourceServiceCollectionExtensions
             return services;
         }
 
-        var maxPods = configuration.GetValue(ResourceOptions.MaxPodsKey, 5_000);
-        if (maxPods <= 0)
-        {
-            throw new InvalidOperationException($"{ResourceOptions.MaxPodsKey} must be a positive number of pods, not {maxPods}.");
-        }
-
-        var options = new PodIndexOptions
-        {
-            NodeName = configuration[ResourceOptions.NodeNameKey] is { Length: > 0 } node ? node : Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } env ? env : null,
-            MaxPods = maxPods,
-        };
+        services.AddOptions<PodIndexOptions>()
+            .Configure(options =>
+            {
+                options.NodeName = configuration[ResourceOptions.NodeNameKey] is { Length: > 0 } node ? node
+                    : configuration["NODE_NAME"] is { Length: > 0 } downward ? downward
+                    : null;
+                options.MaxPods = configuration.GetValue(ResourceOptions.MaxPodsKey, options.MaxPods);
+            })
+            .Validate(o => o.MaxPods > 0, $"{ResourceOptions.MaxPodsKey} must be a positive number of pods.")
+            .ValidateOnStart();
         services.TryAddSingleton(sp => new KubernetesPodIndex(
-            new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KubernetesPodIndex>>()));
+            new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()),
+            sp.GetRequiredService<IOptions<PodIndexOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<KubernetesPodIndex>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PodIndexHostedService>());
         return services;
     }

@@ -20,10 +20,10 @@ public sealed record IndexedPod(
 public sealed class PodIndexOptions
 {
     /// <summary>The node whose pods are indexed (<c>Kubernetes:NodeName</c>, else <c>NODE_NAME</c>); null indexes every pod.</summary>
-    public string? NodeName { get; init; }
+    public string? NodeName { get; set; }
 
     /// <summary>At most this many pods are kept; past it, new pods are not indexed (and <see cref="KubernetesPodIndex.LastError"/> says so).</summary>
-    public int MaxPods { get; init; } = 5_000;
+    public int MaxPods { get; set; } = 5_000;
 
     /// <summary>How long a deleted pod stays known, so samples taken just before it ended are still named.</summary>
     public TimeSpan DeletedRetention { get; init; } = TimeSpan.FromSeconds(60);
