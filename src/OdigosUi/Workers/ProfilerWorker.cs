@@ -5,6 +5,7 @@ using OdigosUi.Pipeline.Collector;
 using OdigosUi.Profiler;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiles.Aggregation;
+using OdigosUi.Resources.Stores.Kubernetes;
 
 namespace OdigosUi.Workers;
 
@@ -16,7 +17,8 @@ public sealed class ProfilerWorker(
     IOptions<ProfilingOptions> options,
     NodeCollector collector,
     ProfilerStatus status,
-    ILogger<ProfilerWorker> logger) : BackgroundService
+    ILogger<ProfilerWorker> logger,
+    KubernetesPodIndex? pods = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,6 +27,13 @@ public sealed class ProfilerWorker(
         {
             status.TurnedOff();
             return;
+        }
+
+        if (pods is { Synced: false })
+        {
+            // Sampled before the node's pods are known, a pod's processes would be filed as local processes.
+            logger.LogInformation("The node profiler starts once this node's pods are listed");
+            await pods.WaitSyncedAsync(stoppingToken).ConfigureAwait(false);
         }
 
         using var profiler = new NodeProfiler(settings.ToNodeProfilerOptions());

@@ -116,6 +116,7 @@ public sealed class KubernetesPodIndexTests : IAsyncLifetime
 
         await Eventually(() => index.LastError is not null, "the refused list reported");
         Assert.False(index.Synced);
+        Assert.False(index.WaitSyncedAsync(CancellationToken.None).IsCompleted);
         Assert.Contains("cannot list the pods of node node-a", index.LastError, StringComparison.Ordinal);
     }
 
@@ -123,7 +124,8 @@ public sealed class KubernetesPodIndexTests : IAsyncLifetime
     {
         var index = new KubernetesPodIndex(_client, new PodIndexOptions { NodeName = Node }, _clock);
         _running = index.RunAsync(_stop.Token);
-        await Eventually(() => index.Synced, "the first list");
+        await index.WaitSyncedAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.True(index.Synced);
         return index;
     }
 

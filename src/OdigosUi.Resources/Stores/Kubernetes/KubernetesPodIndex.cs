@@ -51,11 +51,15 @@ public sealed class KubernetesPodIndex(IKubernetes client, PodIndexOptions optio
     private readonly Dictionary<string, string> _podByContainer = new(StringComparer.Ordinal);
     private readonly Queue<(string Uid, DateTimeOffset At)> _deletions = new();
     private readonly Dictionary<(string Namespace, string Kind, string Name), (string Kind, string Name)?> _owners = [];
+    private readonly TaskCompletionSource _firstList = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _synced;
     private volatile string? _lastError;
 
     /// <summary>True once the first list has been indexed.</summary>
     public bool Synced => _synced;
+
+    /// <summary>Completes once the first list has been indexed.</summary>
+    public Task WaitSyncedAsync(CancellationToken cancellationToken) => _firstList.Task.WaitAsync(cancellationToken);
 
     /// <summary>Why the index is behind (the API server failed, or it is full), or null.</summary>
     public string? LastError => _lastError;
@@ -112,6 +116,7 @@ public sealed class KubernetesPodIndex(IKubernetes client, PodIndexOptions optio
 
                 ReplaceAll(indexed);
                 _synced = true;
+                _firstList.TrySetResult();
                 ClearErrorUnlessFull();
                 var resourceVersion = list.Metadata?.ResourceVersion;
                 while (!cancellationToken.IsCancellationRequested)
