@@ -39,6 +39,7 @@ public sealed class OnboardingFlow(IPage page, FakePyroscopeServer pyroscope, st
         await narrator.PointAtAsync(page, toggle);
         var enabled = Stopwatch.StartNew();
         await toggle.ClickAsync();
+        await Assertions.Expect(toggle).ToBeCheckedAsync();
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("is now a Source");
 
         var open = page.Locator($"[data-testid=source-open-profile][data-source='{SourceKey}']");

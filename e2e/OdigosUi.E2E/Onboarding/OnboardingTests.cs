@@ -23,7 +23,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
             recorder.Start(page);
             var flow = new OnboardingFlow(page, run.Pyroscope, OnboardingRun.Workload, recorder);
 
-            await flow.RunAsync();
+            await FailureContext.Watch(page, run.App).RunAsync(flow.RunAsync);
             var (webm, mp4, gif) = await recorder.FinishAsync();
 
             // main -> hot_loop takes about two thirds of the demo's CPU time (warm_loop the rest).
