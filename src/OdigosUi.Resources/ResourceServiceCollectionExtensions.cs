@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,15 +39,15 @@ public static class ResourceServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        AddKubernetesClient(services, configuration);
         services.TryAddSingleton<IResourceStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ResourceOptions>>().Value;
-            if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) == ResourceBackend.Cluster)
+            if (sp.GetService<IKubernetes>() is { } client)
             {
-                var clientConfiguration = KubernetesStoreMode.BuildClientConfiguration();
                 sp.GetRequiredService<ILogger<KubernetesResourceStore>>().LogInformation(
-                    "Resources live in the cluster at {Host} (namespace {Namespace})", clientConfiguration.Host, options.Namespace);
-                return new KubernetesResourceStore(clientConfiguration, sp.GetRequiredService<ILogger<KubernetesResourceStore>>());
+                    "Resources live in the cluster at {Host} (namespace {Namespace})", client.BaseUri, options.Namespace);
+                return new KubernetesResourceStore(client, sp.GetRequiredService<ILogger<KubernetesResourceStore>>());
             }
 
             var logger = sp.GetRequiredService<ILogger<EmbeddedResourceStore>>();
@@ -71,10 +72,10 @@ public static class ResourceServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddWorkloadCatalog(this IServiceCollection services, IConfiguration configuration)
     {
-        if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) == ResourceBackend.Cluster)
+        if (AddKubernetesClient(services, configuration))
         {
             services.TryAddSingleton<IWorkloadCatalog>(sp => new KubernetesWorkloadCatalog(
-                new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()), sp.GetRequiredService<ILogger<KubernetesWorkloadCatalog>>()));
+                sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<ILogger<KubernetesWorkloadCatalog>>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkloadCatalogRefresher>());
         }
 
@@ -88,7 +89,7 @@ public static class ResourceServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPodIndex(this IServiceCollection services, IConfiguration configuration)
     {
-        if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) != ResourceBackend.Cluster)
+        if (!AddKubernetesClient(services, configuration))
         {
             return services;
         }
@@ -104,12 +105,27 @@ public static class ResourceServiceCollectionExtensions
             .Validate(o => o.MaxPods > 0, $"{ResourceOptions.MaxPodsKey} must be a positive number of pods.")
             .ValidateOnStart();
         services.TryAddSingleton(sp => new KubernetesPodIndex(
-            new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()),
+            sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<IOptions<PodIndexOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<KubernetesPodIndex>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PodIndexHostedService>());
         return services;
+    }
+
+    /// <summary>
+    /// In a cluster (by <c>Kubernetes:Mode</c>), the one <see cref="IKubernetes"/> client that the store, the workload
+    /// catalog and the pod index share (one connection pool, one set of credentials read once); false in embedded mode.
+    /// </summary>
+    private static bool AddKubernetesClient(IServiceCollection services, IConfiguration configuration)
+    {
+        if (KubernetesStoreMode.Resolve(configuration[ResourceOptions.ModeKey]) != ResourceBackend.Cluster)
+        {
+            return false;
+        }
+
+        services.TryAddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesStoreMode.BuildClientConfiguration()));
+        return true;
     }
 }
 
