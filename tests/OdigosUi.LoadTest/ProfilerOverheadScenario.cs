@@ -11,6 +11,12 @@ namespace OdigosUi.LoadTest;
 /// </summary>
 public static class ProfilerOverheadScenario
 {
+    /// <summary>The node profiler's reading loop (NodeProfiler.RunAsync): sampling, symbolization and the reports.</summary>
+    private const string SamplingThread = "odigos-profiler";
+
+    /// <summary>The node role as the chart runs it, its gateway unreachable (with no Source enabled it forwards nothing).</summary>
+    private static readonly string[] NodeRole = ["--Role=node", "--Collector:GatewayUrl=http://127.0.0.1:9"];
+
     public static async Task RunAsync(TimeSpan duration, TimeSpan warmUp, string? baselineDll = null)
     {
         var program = NativeTestProgram.Instance.Path;
@@ -20,17 +26,24 @@ public static class ProfilerOverheadScenario
         {
             Console.WriteLine($"## Profiler cost under a CPU-bound load on both cores ({duration.TotalSeconds:F0} s each, after {warmUp.TotalSeconds:F0} s of warm-up)");
             Console.WriteLine();
-            Console.WriteLine("| profiler | rate | CPU (% of one core) | RSS (MiB) | peak RSS (MiB) |");
-            Console.WriteLine("|---|---:|---:|---:|---:|");
+            Console.WriteLine("| profiler | rate | CPU (% of one core) | of which the sampling thread | RSS (MiB) | peak RSS (MiB) |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            var baseline = baselineDll is null ? null : $"build in {Path.GetDirectoryName(Path.GetFullPath(baselineDll))}";
+            if (baseline is not null)
+            {
+                await MeasureApp($"{baseline}, profiler off", 19, enabled: false, duration, warmUp, baselineDll);
+            }
+
             await MeasureApp("odigos-ui, profiler off (the app alone)", 19, enabled: false, duration, warmUp);
             foreach (var rate in new[] { 19, 99 })
             {
-                if (baselineDll is not null)
+                if (baseline is not null)
                 {
-                    await MeasureApp("baseline build, node profiler", rate, enabled: true, duration, warmUp, baselineDll);
+                    await MeasureApp($"{baseline}, node profiler", rate, enabled: true, duration, warmUp, baselineDll);
                 }
 
                 await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration, warmUp);
+                await MeasureApp("role node alone (the chart's DaemonSet), node profiler", rate, enabled: true, duration, warmUp, extraArgs: NodeRole);
                 await MeasurePerf(rate, duration);
             }
         }
@@ -44,16 +57,18 @@ public static class ProfilerOverheadScenario
         }
     }
 
-    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration, TimeSpan warmUp, string? dll = null)
+    private static async Task MeasureApp(string label, int rate, bool enabled, TimeSpan duration, TimeSpan warmUp, string? dll = null, string[]? extraArgs = null)
     {
-        string[] args = [$"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}"];
+        string[] args = [$"--Profiling:ProfilerEnabled={(enabled ? "true" : "false")}", $"--Profiling:SamplesPerSecond={rate}", .. extraArgs ?? []];
         await using var app = dll is null ? await AppProcess.StartAsync(args) : await AppProcess.StartDllAsync(dll, args);
         await Task.Delay(warmUp);
         var before = app.CpuTime();
+        var threadBefore = ProcStats.ThreadCpuTime(app.Pid, SamplingThread);
         await Task.Delay(duration);
         var cpu = (app.CpuTime() - before).TotalSeconds / duration.TotalSeconds;
+        var thread = (ProcStats.ThreadCpuTime(app.Pid, SamplingThread) - threadBefore).TotalSeconds / duration.TotalSeconds;
         var (rss, peak) = app.Memory();
-        Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} | {peak / 1048576.0:N0} |");
+        Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {(enabled ? $"{thread * 100:F2} %" : "")} | {rss / 1048576.0:N0} | {peak / 1048576.0:N0} |");
     }
 
     private static async Task MeasurePerf(int rate, TimeSpan duration)
@@ -75,7 +90,26 @@ public static class ProfilerOverheadScenario
         var cpu = (ProcStats.CpuTime(perf.Id) - before).TotalSeconds / duration.TotalSeconds;
         var rss = ProcStats.Memory(perf.Id).Rss;
         await perf.WaitForExitAsync();
+        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | | {rss / 1048576.0:N0} | |");
+
+        // perf record leaves symbolization to a later step; perf script is that step for every sample, as the node
+        // profiler symbolizes every sample it reports.
+        var script = await PerfScriptCpuAsync(output);
         File.Delete(output);
-        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | {rss / 1048576.0:N0} | |");
+        Console.WriteLine($"| perf record + perf script (symbolized stacks) | {rate} Hz | {(cpu + script.TotalSeconds / total.TotalSeconds) * 100:F2} % | | | |");
+    }
+
+    private static async Task<TimeSpan> PerfScriptCpuAsync(string data)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("TIMEFORMAT='%U %S'; time perf script -i \"$1\" > /dev/null 2>&1");
+        start.ArgumentList.Add("perf-script");
+        start.ArgumentList.Add(data);
+        using var bash = Process.Start(start)!;
+        var times = await bash.StandardError.ReadToEndAsync();
+        await bash.WaitForExitAsync();
+        var parts = times.Trim().Split(' ');
+        return TimeSpan.FromSeconds(double.Parse(parts[0], CultureInfo.InvariantCulture) + double.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 }
