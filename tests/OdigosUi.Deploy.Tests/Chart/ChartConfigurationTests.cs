@@ -11,8 +11,10 @@ public sealed partial class ChartConfigurationTests
     /// <summary>Environment variables that are not configuration keys, and why.</summary>
     private static readonly Dictionary<string, string> NonConfigurationEnvironment = new()
     {
-        // Downward API; the node's name for workload identity (see docs/deploy.md). Not read by the app yet.
+        // Downward API; the node's name for workload identity (read through configuration as NODE_NAME).
         ["NODE_NAME"] = "spec.nodeName",
+        // A .NET runtime setting for the node role only.
+        ["DOTNET_TieredPGO"] = "0",
     };
 
     [Fact]
@@ -107,6 +109,11 @@ public sealed partial class ChartConfigurationTests
         Assert.Null(node["NODE_NAME"]); // valueFrom
         Assert.Equal("spec.nodeName", (string?)chart.Component("node")!.SingleContainer()["env"]!.AsArray()
             .Single(e => (string?)e!["name"] == "NODE_NAME")!["valueFrom"]!["fieldRef"]!["fieldPath"]);
+
+        // Dynamic PGO is off for the node only: its JIT work in the first minutes halves; the gateway and UI keep it.
+        Assert.Equal("0", node["DOTNET_TieredPGO"]);
+        Assert.DoesNotContain("DOTNET_TieredPGO", gateway.Keys);
+        Assert.DoesNotContain("DOTNET_TieredPGO", ui.Keys);
 
         // Settings go only where they are read.
         Assert.DoesNotContain("Profiling__Ui__MaxSlots", gateway.Keys);
