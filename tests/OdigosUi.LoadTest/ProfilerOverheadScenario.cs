@@ -101,7 +101,7 @@ public static class ProfilerOverheadScenario
 
     private static async Task<TimeSpan> PerfScriptCpuAsync(string data)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("TIMEFORMAT='%U %S'; time perf script -i \"$1\" > /dev/null 2>&1");
         start.ArgumentList.Add("perf-script");

@@ -31,7 +31,7 @@ public sealed class FailureContext
         }
         catch (Exception ex)
         {
-            throw new Exception($"{ex.Message}\n--- browser console ---\n{Console()}\n--- end of the app's log ---\n{AppLogTail()}", ex);
+            throw new Exception($"{ex.Message}\n--- browser console ---\n{ConsoleLines()}\n--- end of the app's log ---\n{AppLogTail()}", ex);
         }
     }
 
@@ -47,7 +47,7 @@ public sealed class FailureContext
         }
     }
 
-    private string Console()
+    private string ConsoleLines()
     {
         lock (_console)
         {

@@ -51,42 +51,20 @@ public sealed class Recorder(string outputDir) : INarrator, IAsyncDisposable
         StepScreenshots = [.. StepScreenshots, path];
     }
 
-    /// <summary>
-    /// Draws a ring around <paramref name="target"/> for the video. Blazor may re-render the element while it is being
-    /// measured (a live table refreshing); the locator then finds the new one on the next try. The ring is only
-    /// decoration, so after three misses the step goes on without it and the flow's own actions assert the page.
-    /// </summary>
     public async Task PointAtAsync(IPage page, ILocator target)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await target.ScrollIntoViewIfNeededAsync();
-                await target.EvaluateAsync(
-                    """
-                    el => {
-                      const r = el.getBoundingClientRect();
-                      const ring = document.createElement('div');
-                      ring.style.cssText = `position:fixed;left:${r.left - 6}px;top:${r.top - 6}px;width:${r.width + 12}px;height:${r.height + 12}px;` +
-                        'border:3px solid #ff5722;border-radius:10px;z-index:100000;pointer-events:none;box-shadow:0 0 0 6px rgba(255,87,34,.25)';
-                      document.body.appendChild(ring);
-                      setTimeout(() => ring.remove(), 1100);
-                    }
-                    """);
-                break;
+        await target.ScrollIntoViewIfNeededAsync();
+        await target.EvaluateAsync(
+            """
+            el => {
+              const r = el.getBoundingClientRect();
+              const ring = document.createElement('div');
+              ring.style.cssText = `position:fixed;left:${r.left - 6}px;top:${r.top - 6}px;width:${r.width + 12}px;height:${r.height + 12}px;` +
+                'border:3px solid #ff5722;border-radius:10px;z-index:100000;pointer-events:none;box-shadow:0 0 0 6px rgba(255,87,34,.25)';
+              document.body.appendChild(ring);
+              setTimeout(() => ring.remove(), 1100);
             }
-            catch (PlaywrightException e) when (e.Message.Contains("not attached to the DOM", StringComparison.Ordinal))
-            {
-                if (attempt == 3)
-                {
-                    break;
-                }
-
-                await page.WaitForTimeoutAsync(100);
-            }
-        }
-
+            """);
         await page.WaitForTimeoutAsync(900);
     }
 

@@ -3,8 +3,7 @@ namespace OdigosUi.Ui;
 /// <summary>
 /// A table row that stays the same row while its values change. MudTable keys its rows by item (<c>@key="item"</c>):
 /// rows compared by value or by reference would be new rows on every refresh, so Blazor would replace their elements,
-/// and a click already on its way to the old switch or button would name an event handler that no longer exists,
-/// which ends the user's circuit.
+/// and a click whose mouse-down reached the old switch or button and whose mouse-up the new one would be lost.
 /// </summary>
 public sealed class KeyedRow<T>(string key, T item) : IEquatable<KeyedRow<T>>
 {

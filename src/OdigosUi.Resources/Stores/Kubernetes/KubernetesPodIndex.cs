@@ -52,11 +52,10 @@ public sealed class KubernetesPodIndex(IKubernetes client, PodIndexOptions optio
     private readonly Queue<(string Uid, DateTimeOffset At)> _deletions = new();
     private readonly Dictionary<(string Namespace, string Kind, string Name), (string Kind, string Name)?> _owners = [];
     private readonly TaskCompletionSource _firstList = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _synced;
     private volatile string? _lastError;
 
     /// <summary>True once the first list has been indexed.</summary>
-    public bool Synced => _synced;
+    public bool Synced => _firstList.Task.IsCompleted;
 
     /// <summary>Completes once the first list has been indexed.</summary>
     public Task WaitSyncedAsync(CancellationToken cancellationToken) => _firstList.Task.WaitAsync(cancellationToken);
@@ -115,7 +114,6 @@ public sealed class KubernetesPodIndex(IKubernetes client, PodIndexOptions optio
                 }
 
                 ReplaceAll(indexed);
-                _synced = true;
                 _firstList.TrySetResult();
                 ClearErrorUnlessFull();
                 var resourceVersion = list.Metadata?.ResourceVersion;
