@@ -14,23 +14,37 @@ public sealed class StrippedLibraryProfilingTests
     private const int WantedHotFrames = 40;
     private const string LibraryName = "libspin.so";
 
-    [Fact]
-    public async Task A_function_of_a_stripped_library_is_labelled_with_its_file_offset_alike_in_two_processes()
+    /// <summary>
+    /// Loaded before the profiler starts, the library's mapping is read from /proc/PID/maps; loaded while the process
+    /// is being profiled (its maps already read for the samples in main), from the kernel's mmap record.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_function_of_a_stripped_library_is_labelled_with_its_file_offset_alike_in_two_processes(bool loadedWhileProfiled)
     {
         var program = StrippedLibraryProgram.Instance;
         var (spinStart, spinEnd) = program.FunctionFileRange(StrippedLibraryProgram.HotFunction);
-        using var first = program.Start(seconds: 20, padPages: 0);
-        using var second = program.Start(seconds: 20, padPages: 257);
+        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, ReportInterval = TimeSpan.FromSeconds(1) });
+        if (loadedWhileProfiled)
+        {
+            profiler.Start();
+        }
+
+        var loadDelayMs = loadedWhileProfiled ? 1500 : 0;
+        using var first = program.Start(seconds: 20, padPages: 0, loadDelayMs);
+        using var second = program.Start(seconds: 20, padPages: 257, loadDelayMs);
         try
         {
-            Assert.Equal("ready", await first.StandardOutput.ReadLineAsync());
-            Assert.Equal("ready", await second.StandardOutput.ReadLineAsync());
-
-            using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, ReportInterval = TimeSpan.FromSeconds(1) });
-            profiler.Start();
+            if (!loadedWhileProfiled)
+            {
+                Assert.Equal("ready", await first.StandardOutput.ReadLineAsync());
+                Assert.Equal("ready", await second.StandardOutput.ReadLineAsync());
+                profiler.Start();
+            }
             var hot = new Dictionary<int, List<HotFrame>> { [first.Id] = [], [second.Id] = [] };
             var foldedLines = new List<string>();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(17));
             await profiler.RunAsync(
                 (request, _) =>
                 {
@@ -54,6 +68,7 @@ public sealed class StrippedLibraryProfilingTests
                 },
                 timeout.Token);
 
+            Assert.False(first.HasExited || second.HasExited, "a test program exited early");
             Assert.All(hot, pair => Assert.True(pair.Value.Count >= 10, $"only {pair.Value.Count} unsymbolized {LibraryName} leaves of pid {pair.Key}; stats {profiler.Stats}"));
             var firstFrames = hot[first.Id];
             var secondFrames = hot[second.Id];

@@ -6,8 +6,8 @@ namespace OdigosUi.Profiler.Tests;
 /// <summary>
 /// A program that dlopens a stripped shared library, <c>libspin.so</c>, and spends its time in the library's static
 /// function <c>spin</c>, which no symbol table of the stripped file names (its exported caller <c>spin_for</c> stays
-/// in <c>.dynsym</c>). <c>spin-main LIBRARY SECONDS PAD_PAGES</c> maps PAD_PAGES anonymous pages before it loads
-/// the library, so two processes load it at different addresses even without ASLR. Compiled with gcc at test time.
+/// in <c>.dynsym</c>). <c>spin-main LIBRARY SECONDS PAD_PAGES DELAY_MS</c> spins in main for DELAY_MS, then maps PAD_PAGES anonymous
+/// pages before it loads the library, so two processes load it at different addresses even without ASLR. Compiled with gcc at test time.
 /// </summary>
 internal sealed class StrippedLibraryProgram
 {
@@ -34,8 +34,18 @@ internal sealed class StrippedLibraryProgram
         #include <stdio.h>
         #include <stdlib.h>
         #include <sys/mman.h>
+        #include <time.h>
+        static double now_ms(void)
+        {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+        }
         int main(int argc, char **argv)
         {
+            double load_at = now_ms() + atol(argv[4]);
+            while (now_ms() < load_at)
+                ;
             long pad = atol(argv[3]);
             if (pad > 0 && mmap(NULL, pad * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
                 return 3;
@@ -68,12 +78,13 @@ internal sealed class StrippedLibraryProgram
     /// <summary>The same library before <c>strip</c>: the oracle for where <see cref="HotFunction"/> is.</summary>
     public string UnstrippedLibraryPath { get; }
 
-    public Process Start(int seconds, int padPages)
+    public Process Start(int seconds, int padPages, int loadDelayMs = 0)
     {
         var start = new ProcessStartInfo(MainPath) { RedirectStandardOutput = true };
         start.ArgumentList.Add(LibraryPath);
         start.ArgumentList.Add(seconds.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add(padPages.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(loadDelayMs.ToString(CultureInfo.InvariantCulture));
         return Process.Start(start) ?? throw new InvalidOperationException($"{MainPath} did not start");
     }
 
