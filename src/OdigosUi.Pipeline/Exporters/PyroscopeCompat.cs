@@ -6,7 +6,6 @@ using OdigosUi.Profiles.Otlp.Common;
 using OdigosUi.Profiles.Otlp.Profiles;
 using OdigosUi.Profiles.Validation;
 using OtlpResource = OdigosUi.Profiles.Otlp.Resource.Resource;
-using OtlpValueType = OdigosUi.Profiles.Otlp.Profiles.ValueType;
 
 namespace OdigosUi.Pipeline.Exporters;
 
@@ -21,12 +20,14 @@ namespace OdigosUi.Pipeline.Exporters;
 /// resource without a non-empty <c>service.name</c> gets the name of its Source key (the workload name; for a local
 /// process its <c>process.executable.name</c>; else <c>unknown_service</c>);</item>
 /// <item>a CPU profile (<c>period_type</c> cpu) with <c>period</c> 0 gets <see cref="DefaultCpuPeriodNanos"/>
-/// (1e9 / 19 Hz, the profiler's default <c>Profiling:SamplesPerSecond</c>); a CPU profile whose <c>sample_type</c>
-/// is cpu/nanoseconds becomes samples/count (each value divided by the period, rounded, at least 1 when non-zero);</item>
+/// (1e9 / 19 Hz, the profiler's default <c>Profiling:SamplesPerSecond</c>): Pyroscope names the profile type from the
+/// period type only when the period is not 0;</item>
 /// <item>one value per sample: a sample with n values and n timestamps becomes n samples of one value and one
-/// timestamp; a sample with several values and no timestamps keeps <c>values[0]</c> (the project's sample value,
-/// so the UI and Pyroscope show the same numbers); timestamps-only samples stay as they are.</item>
+/// timestamp; a sample with several values and no timestamps becomes one sample of their sum; timestamps-only
+/// samples stay as they are.</item>
 /// </list>
+/// No value changes unit and no total changes: Pyroscope reads cpu/nanoseconds values as they are (it multiplies only
+/// samples/count by the period), so they are sent as received.
 /// The input is never modified: the result is a new request that shares every message it did not need to change.
 /// </summary>
 public static class PyroscopeCompat
@@ -105,7 +106,6 @@ public static class PyroscopeCompat
         private readonly DictionaryView _view = new(source);
         private readonly ProfilesDictionary _source = source ?? new ProfilesDictionary();
         private ProfilesDictionary? _copy;
-        private Dictionary<string, int>? _addedStrings;
 
         /// <summary>The dictionary to send: the original when nothing needs adding, else a copy sharing the entries.</summary>
         public ProfilesDictionary Dictionary()
@@ -178,72 +178,25 @@ public static class PyroscopeCompat
 
         public Profile Profile(Profile profile)
         {
-            var type = _view.ProfileType(profile);
-            var cpu = type.IsCpu;
-            var fixPeriod = cpu && profile.Period <= 0;
-            var period = fixPeriod ? defaultCpuPeriod : profile.Period;
-            var toSamples = cpu && type.SampleType == "cpu" && type.SampleUnit == "nanoseconds" && type.PeriodUnit == "nanoseconds";
-            var split = false;
-            foreach (var sample in profile.Samples)
-            {
-                if (sample.Values.Count > 1)
-                {
-                    split = true;
-                    break;
-                }
-            }
-
-            if (!fixPeriod && !toSamples && !split)
+            var fixPeriod = _view.ProfileType(profile).IsCpu && profile.Period <= 0;
+            var split = profile.Samples.Any(s => s.Values.Count > 1);
+            if (!fixPeriod && !split)
             {
                 return profile;
             }
 
             var copy = profile.Clone();
-            copy.Period = period;
-            if (toSamples)
+            if (fixPeriod)
             {
-                copy.SampleType = new OtlpValueType { TypeStrindex = String("samples"), UnitStrindex = String("count") };
+                copy.Period = defaultCpuPeriod;
             }
 
-            if (split || toSamples)
+            if (split)
             {
                 var samples = new List<Sample>(copy.Samples.Count);
                 foreach (var sample in copy.Samples)
                 {
-                    if (sample.Values.Count <= 1)
-                    {
-                        samples.Add(sample);
-                    }
-                    else if (sample.TimestampsUnixNano.Count == sample.Values.Count)
-                    {
-                        for (var i = 0; i < sample.Values.Count; i++)
-                        {
-                            var one = new Sample { StackIndex = sample.StackIndex, LinkIndex = sample.LinkIndex };
-                            one.AttributeIndices.AddRange(sample.AttributeIndices);
-                            one.Values.Add(sample.Values[i]);
-                            one.TimestampsUnixNano.Add(sample.TimestampsUnixNano[i]);
-                            samples.Add(one);
-                        }
-                    }
-                    else
-                    {
-                        var first = sample.Values[0];
-                        sample.Values.Clear();
-                        sample.Values.Add(first);
-                        samples.Add(sample);
-                    }
-                }
-
-                if (toSamples)
-                {
-                    foreach (var sample in samples)
-                    {
-                        for (var i = 0; i < sample.Values.Count; i++)
-                        {
-                            var nanos = sample.Values[i];
-                            sample.Values[i] = nanos == 0 ? 0 : Math.Max(1, (long)Math.Round(nanos / (double)period, MidpointRounding.AwayFromZero));
-                        }
-                    }
+                    OneValueEach(sample, samples);
                 }
 
                 copy.Samples.Clear();
@@ -253,37 +206,42 @@ public static class PyroscopeCompat
             return copy;
         }
 
-        private int String(string value)
+        /// <summary>
+        /// Pyroscope refuses a sample with several values when the profile has a period type ("sample values length
+        /// mismatch"): values paired with timestamps become one sample per observation; values without their
+        /// timestamps become one sample holding their sum. Either way the total stays the same.
+        /// </summary>
+        private static void OneValueEach(Sample sample, List<Sample> into)
         {
-            var table = _copy?.StringTable ?? _source.StringTable;
-            if (value.Length == 0)
+            if (sample.Values.Count <= 1)
             {
-                return 0;
+                into.Add(sample);
+                return;
             }
 
-            if (_addedStrings?.TryGetValue(value, out var added) == true)
+            if (sample.TimestampsUnixNano.Count == sample.Values.Count)
             {
-                return added;
-            }
-
-            for (var i = 0; i < table.Count; i++)
-            {
-                if (table[i] == value)
+                for (var i = 0; i < sample.Values.Count; i++)
                 {
-                    return i;
+                    var one = new Sample { StackIndex = sample.StackIndex, LinkIndex = sample.LinkIndex };
+                    one.AttributeIndices.AddRange(sample.AttributeIndices);
+                    one.Values.Add(sample.Values[i]);
+                    one.TimestampsUnixNano.Add(sample.TimestampsUnixNano[i]);
+                    into.Add(one);
                 }
+
+                return;
             }
 
-            Own();
-            if (_copy!.StringTable.Count == 0)
+            var sum = 0L;
+            foreach (var value in sample.Values)
             {
-                _copy.StringTable.Add("");
+                sum += value;
             }
 
-            _copy.StringTable.Add(value);
-            _addedStrings ??= new(StringComparer.Ordinal);
-            _addedStrings[value] = _copy.StringTable.Count - 1;
-            return _copy.StringTable.Count - 1;
+            sample.Values.Clear();
+            sample.Values.Add(sum);
+            into.Add(sample);
         }
 
         private void Own()
