@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.Profiles.Otlp.Profiles;
 
 namespace OdigosUi.TestSupport;
 
@@ -13,7 +14,7 @@ public static class ReferenceFolded
     public static string Compute(ExportProfilesServiceRequest request, string profileType)
     {
         var d = request.Dictionary;
-        string S(int i) => d.StringTable.Count == 0 ? "" : d.StringTable[i];
+        string S(int i) => i == 0 ? "" : d.StringTable[i];
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var rp in request.ResourceProfiles)
         {
@@ -30,21 +31,24 @@ public static class ReferenceFolded
                     foreach (var sample in p.Samples)
                     {
                         var frames = new List<string>();
-                        var stack = d.StackTable.Count == 0 ? [] : d.StackTable[sample.StackIndex].LocationIndices.ToList();
+                        var stack = sample.StackIndex == 0 ? [] : d.StackTable[sample.StackIndex].LocationIndices.ToList();
                         foreach (var li in stack)
                         {
-                            var loc = d.LocationTable[li];
+                            var loc = li == 0 ? new Location() : d.LocationTable[li];
                             if (loc.Lines.Count == 0)
                             {
-                                var file = d.MappingTable.Count == 0 ? "" : S(d.MappingTable[loc.MappingIndex].FilenameStrindex);
-                                var hex = "0x" + loc.Address.ToString("x", CultureInfo.InvariantCulture);
+                                var mapping = loc.MappingIndex == 0 ? new Mapping() : d.MappingTable[loc.MappingIndex];
+                                var file = S(mapping.FilenameStrindex);
+                                var inFile = file != "" && loc.Address >= mapping.MemoryStart && loc.Address < mapping.MemoryLimit;
+                                var address = inFile ? loc.Address - mapping.MemoryStart + mapping.FileOffset : loc.Address;
+                                var hex = "0x" + address.ToString("x", CultureInfo.InvariantCulture);
                                 frames.Add(file == "" ? hex : file.Split('/')[^1] + "+" + hex);
                                 continue;
                             }
 
                             foreach (var line in loc.Lines)
                             {
-                                var f = d.FunctionTable[line.FunctionIndex];
+                                var f = line.FunctionIndex == 0 ? new Function() : d.FunctionTable[line.FunctionIndex];
                                 var label = S(f.NameStrindex);
                                 if (label == "")
                                 {
@@ -62,14 +66,14 @@ public static class ReferenceFolded
 
                         frames.Reverse();
                         var key = string.Join(";", frames);
-                        var value = sample.Values.Count > 0 ? sample.Values[0] : sample.TimestampsUnixNano.Count;
+                        var value = sample.Values.Count > 0 ? sample.Values.Sum() : sample.TimestampsUnixNano.Count;
                         sums[key] = sums.GetValueOrDefault(key) + value;
                     }
                 }
             }
         }
 
-        return Format(sums);
+        return Format(sums.Where(kv => kv.Value != 0));
     }
 
     /// <summary>Folded text of summed stacks: <c>stack value</c> lines in code-point order.</summary>

@@ -87,6 +87,11 @@ public sealed class ProfileBatch
         for (var i = 0; i < samples.Count; i++)
         {
             var sample = samples[i];
+            if (CarriesNothing(sample))
+            {
+                continue;
+            }
+
             var stackIndex = sample.StackIndex;
             if (!resolver.TryGetCachedNode(stamp, stackIndex, out var node))
             {
@@ -103,21 +108,51 @@ public sealed class ProfileBatch
                 resolver.CacheNode(stamp, stackIndex, node);
             }
 
-            var timestamps = sample.TimestampsUnixNano;
-            if (sample.Values.Count == 0 && timestamps.Count > 1)
-            {
-                for (var t = 0; t < timestamps.Count; t++)
-                {
-                    tree.Add(node, 1, (long)timestamps[t]);
-                }
-
-                continue;
-            }
-
-            tree.Add(node, DictionaryView.SampleValue(sample), timestamps.Count > 0 ? (long)timestamps[0] : profileTime);
+            AddObservations(tree, node, sample, profileTime);
         }
 
         tree.CountSamples(samples.Count - dropped);
         return (samples.Count - dropped, dropped);
+    }
+
+    /// <summary>Each observation of a sample in the time bucket of its own timestamp; without timestamps, the sum at the profile's time.</summary>
+    private static void AddObservations(ProfileTree tree, int node, Sample sample, long profileTime)
+    {
+        var values = sample.Values;
+        var timestamps = sample.TimestampsUnixNano;
+        if (timestamps.Count == 0)
+        {
+            tree.Add(node, DictionaryView.SampleValue(sample), profileTime);
+            return;
+        }
+
+        for (var t = 0; t < timestamps.Count; t++)
+        {
+            var value = values.Count == 0 ? 1 : values[t];
+            if (value != 0)
+            {
+                tree.Add(node, value, (long)timestamps[t]);
+            }
+        }
+    }
+
+    /// <summary>A sample whose every value is 0 adds nothing, so its stack is not even interned.</summary>
+    private static bool CarriesNothing(Sample sample)
+    {
+        var values = sample.Values;
+        if (values.Count == 0)
+        {
+            return sample.TimestampsUnixNano.Count == 0;
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

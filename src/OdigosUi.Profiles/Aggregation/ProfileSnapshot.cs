@@ -19,6 +19,11 @@ public sealed class ProfileSnapshot
         Self = self;
         Present = present;
         Frames = frames;
+        for (var i = 0; i < present.Length; i++)
+        {
+            present[i] &= self[i] != 0;
+        }
+
         Total = (long[])self.Clone();
         for (var i = parent.Length - 1; i > 0; i--)
         {
@@ -41,7 +46,7 @@ public sealed class ProfileSnapshot
 
     public long[] Total { get; }
 
-    /// <summary>True for nodes where at least one sample's stack ends in this window.</summary>
+    /// <summary>True for nodes where the stacks ending in this window sum to a value other than 0.</summary>
     public bool[] Present { get; }
 
     public Frame[] Frames { get; }

@@ -4,8 +4,9 @@ using OdigosUi.Profiles.Otlp.Profiles;
 namespace OdigosUi.Profiles.Model;
 
 /// <summary>
-/// Read access to a validated <see cref="ProfilesDictionary"/>. Index 0 of a table that the producer left empty
-/// reads as that table's zero value, which is what a present zero value would have said.
+/// Read access to a validated <see cref="ProfilesDictionary"/>. Index 0 of every table is the null entry: it reads as
+/// the table's zero value whatever the producer put there (the OTel eBPF profiler writes an explicitly empty
+/// <c>AnyValue</c> in <c>attribute_table[0]</c>, others zero-byte ids in <c>link_table[0]</c>) or when the table is empty.
 /// </summary>
 public sealed class DictionaryView(ProfilesDictionary? dictionary)
 {
@@ -16,15 +17,15 @@ public sealed class DictionaryView(ProfilesDictionary? dictionary)
 
     public ProfilesDictionary Dictionary { get; } = dictionary ?? new ProfilesDictionary();
 
-    public string String(int index) => index == 0 && Dictionary.StringTable.Count == 0 ? "" : Dictionary.StringTable[index];
+    public string String(int index) => index == 0 ? "" : Dictionary.StringTable[index];
 
-    public Mapping Mapping(int index) => index == 0 && Dictionary.MappingTable.Count == 0 ? ZeroMapping : Dictionary.MappingTable[index];
+    public Mapping Mapping(int index) => index == 0 ? ZeroMapping : Dictionary.MappingTable[index];
 
-    public Location Location(int index) => index == 0 && Dictionary.LocationTable.Count == 0 ? ZeroLocation : Dictionary.LocationTable[index];
+    public Location Location(int index) => index == 0 ? ZeroLocation : Dictionary.LocationTable[index];
 
-    public Function Function(int index) => index == 0 && Dictionary.FunctionTable.Count == 0 ? ZeroFunction : Dictionary.FunctionTable[index];
+    public Function Function(int index) => index == 0 ? ZeroFunction : Dictionary.FunctionTable[index];
 
-    public Stack Stack(int index) => index == 0 && Dictionary.StackTable.Count == 0 ? ZeroStack : Dictionary.StackTable[index];
+    public Stack Stack(int index) => index == 0 ? ZeroStack : Dictionary.StackTable[index];
 
     public int StackCount => Math.Max(1, Dictionary.StackTable.Count);
 
@@ -66,6 +67,11 @@ public sealed class DictionaryView(ProfilesDictionary? dictionary)
     {
         foreach (var index in indices)
         {
+            if (index == 0)
+            {
+                continue;
+            }
+
             var attribute = Dictionary.AttributeTable[index];
             if (String(attribute.KeyStrindex) == key)
             {
@@ -84,6 +90,24 @@ public sealed class DictionaryView(ProfilesDictionary? dictionary)
         String(profile.PeriodType?.TypeStrindex ?? 0),
         String(profile.PeriodType?.UnitStrindex ?? 0));
 
-    /// <summary><c>values[0]</c>, or the number of timestamps when there are no values.</summary>
-    public static long SampleValue(Sample sample) => sample.Values.Count > 0 ? sample.Values[0] : sample.TimestampsUnixNano.Count;
+    /// <summary>
+    /// The sum of <c>values</c> (with timestamps, <c>values[i]</c> is the observation at <c>timestamps_unix_nano[i]</c>),
+    /// or the number of timestamps when there are no values: how the spec and Pyroscope count a sample.
+    /// </summary>
+    public static long SampleValue(Sample sample)
+    {
+        var values = sample.Values;
+        if (values.Count == 0)
+        {
+            return sample.TimestampsUnixNano.Count;
+        }
+
+        long sum = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            sum += values[i];
+        }
+
+        return sum;
+    }
 }

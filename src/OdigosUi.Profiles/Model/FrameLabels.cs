@@ -13,7 +13,9 @@ public static class FrameLabels
     {
         if (location.Lines.Count == 0)
         {
-            labels.Add(AddressLabel(dictionary.String(dictionary.Mapping(location.MappingIndex).FilenameStrindex), location.Address));
+            var mapping = dictionary.Mapping(location.MappingIndex);
+            var file = dictionary.String(mapping.FilenameStrindex);
+            labels.Add(AddressLabel(file, file.Length == 0 ? location.Address : FileAddress(mapping, location.Address)));
             return;
         }
 
@@ -41,7 +43,17 @@ public static class FrameLabels
         return string.Concat(dictionary.String(function.FilenameStrindex), ":", line.Line_.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary><c>basename+0xaddr</c>, or <c>0xaddr</c> when the mapping has no file name.</summary>
+    /// <summary>
+    /// The address within the mapped file (<c>address - memory_start + file_offset</c>) when it lies in the mapping's
+    /// range, else the address as sent (the OTel eBPF profiler already sends file-relative addresses, with
+    /// <c>memory_start</c> 0): the same instruction gets the same label in every process, as perf shows it.
+    /// </summary>
+    public static ulong FileAddress(Mapping mapping, ulong address) =>
+        address >= mapping.MemoryStart && address < mapping.MemoryLimit
+            ? address - mapping.MemoryStart + mapping.FileOffset
+            : address;
+
+    /// <summary><c>basename+0xaddr</c>, or <c>0xaddr</c> (the address as sent) when the mapping has no file name.</summary>
     public static string AddressLabel(string mappingFile, ulong address)
     {
         var hex = address.ToString("x", CultureInfo.InvariantCulture);

@@ -6,9 +6,10 @@ using OdigosUi.Profiles.Otlp.Profiles;
 namespace OdigosUi.Profiles.Validation;
 
 /// <summary>
-/// Checks an <see cref="ExportProfilesServiceRequest"/> against OTLP Profiles v1.10: zero values at index 0 of every
-/// table, every index in range, sample shape, sample type present. A table the producer left empty is accepted as long
-/// as nothing refers past its implied zero value, as Pyroscope does.
+/// Checks an <see cref="ExportProfilesServiceRequest"/> against OTLP Profiles v1.10: every index in range, sample shape,
+/// sample type present. Index 0 of every table is the null entry, never read for data (see <see cref="Model.DictionaryView"/>),
+/// so whatever a producer put there is accepted, as Pyroscope does; a table left empty is accepted as long as nothing
+/// refers past its implied zero value.
 /// </summary>
 public static class ProfilesValidator
 {
@@ -51,17 +52,6 @@ public static class ProfilesValidator
 
     private static void ValidateDictionary(ProfilesDictionary d, TableSizes t, ValidationResult result)
     {
-        CheckZero(d.MappingTable, "mapping_table", "Mapping{}", result);
-        CheckZero(d.LocationTable, "location_table", "Location{}", result);
-        CheckZero(d.FunctionTable, "function_table", "Function{}", result);
-        CheckZero(d.LinkTable, "link_table", "Link{}", result);
-        CheckZero(d.AttributeTable, "attribute_table", "KeyValueAndUnit{}", result);
-        CheckZero(d.StackTable, "stack_table", "Stack{}", result);
-        if (d.StringTable.Count > 0 && d.StringTable[0].Length != 0)
-        {
-            result.Add(new ValidationError($"{Dict}.string_table[0]", "string_table[0]", null, "must be the empty string"));
-        }
-
         for (var i = 1; i < d.MappingTable.Count; i++)
         {
             var mapping = d.MappingTable[i];
@@ -209,15 +199,6 @@ public static class ProfilesValidator
 
     private static bool NeedsValueCheck(AnyValue? value) => value?.ValueCase is AnyValue.ValueOneofCase.StringValueStrindex
         or AnyValue.ValueOneofCase.ArrayValue or AnyValue.ValueOneofCase.KvlistValue;
-
-    private static void CheckZero<T>(RepeatedField<T> table, string name, string zero, ValidationResult result)
-        where T : class, Google.Protobuf.IMessage<T>, new()
-    {
-        if (table.Count > 0 && table[0].CalculateSize() != 0)
-        {
-            result.Add(new ValidationError($"{Dict}.{name}[0]", $"{name}[0]", null, $"must be the zero value {zero}"));
-        }
-    }
 
     private static void CheckIndices(RepeatedField<int> indices, int size, string table, Where path, string field, ProfilePosition? position, ValidationResult result)
     {

@@ -1,5 +1,6 @@
 using OdigosUi.Profiles.Aggregation;
 using OdigosUi.Profiles.Formats.Folded;
+using OdigosUi.Profiles.Formats.Flamebearer;
 using OdigosUi.Profiles.Model;
 using OdigosUi.Profiles.Otlp.Collector;
 using OdigosUi.TestSupport;
@@ -133,16 +134,23 @@ public class ProfileAggregatorTests
     }
 
     [Fact]
-    public void Zero_valued_and_empty_stacks_still_give_a_line()
+    public void Zero_valued_stacks_are_left_out_and_the_empty_stack_gives_a_line()
     {
         var b = new OtlpRequestBuilder();
         var profile = b.Profile(CartAttributes);
         OtlpRequestBuilder.AddSample(profile, b.StackOf("idle"), 0);
+        OtlpRequestBuilder.AddSample(profile, b.StackOf("balanced"), 5);
+        OtlpRequestBuilder.AddSample(profile, b.StackOf("balanced"), -5);
         OtlpRequestBuilder.AddSample(profile, 0, 4);
 
-        var snapshot = Aggregate(b.Request).Snapshot(Cart, ProfileType.Cpu, TimeWindow.All)!;
+        var aggregator = Aggregate(b.Request);
+        var snapshot = aggregator.Snapshot(Cart, ProfileType.Cpu, TimeWindow.All)!;
 
-        Assert.Equal(" 4\nidle 0\n", FoldedWriter.WriteString(snapshot));
+        Assert.Equal(" 4\n", FoldedWriter.WriteString(snapshot));
+        Assert.DoesNotContain(Enumerable.Range(1, snapshot.NodeCount - 1), node => snapshot.Label(node) == "idle");
+        Assert.DoesNotContain("idle", System.Text.Encoding.UTF8.GetString(FlamebearerWriter.Write(snapshot)));
+        Assert.DoesNotContain("balanced", System.Text.Encoding.UTF8.GetString(FlamebearerWriter.Write(snapshot)));
+        Assert.Equal(4, snapshot.TotalValue);
     }
 
     [Theory]

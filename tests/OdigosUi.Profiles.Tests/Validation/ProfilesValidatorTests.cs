@@ -1,3 +1,7 @@
+using Google.Protobuf;
+using OdigosUi.Profiles.Aggregation;
+using OdigosUi.Profiles.Formats.Folded;
+using OdigosUi.Profiles.Model;
 using OdigosUi.Profiles.Otlp.Collector;
 using OdigosUi.Profiles.Otlp.Common;
 using OdigosUi.Profiles.Otlp.Profiles;
@@ -123,24 +127,52 @@ public class ProfilesValidatorTests
     [InlineData("attribute_table")]
     [InlineData("stack_table")]
     [InlineData("string_table")]
-    public void Index_zero_must_be_the_zero_value(string table)
+    public void Whatever_index_zero_holds_is_accepted_and_never_read(string table)
     {
         var (b, _) = Valid();
+        var expected = ReferenceFolded.Compute(b.Request, ProfileType.Cpu.ToString());
         var d = b.Dictionary;
         switch (table)
         {
-            case "mapping_table": d.MappingTable[0].MemoryStart = 1; break;
-            case "location_table": d.LocationTable[0].Address = 1; break;
-            case "function_table": d.FunctionTable[0].StartLine = 1; break;
+            case "mapping_table": d.MappingTable[0].MemoryStart = 1; d.MappingTable[0].FilenameStrindex = 1; break;
+            case "location_table": d.LocationTable[0].Address = 1; d.LocationTable[0].Lines.Add(new Line { FunctionIndex = 1 }); break;
+            case "function_table": d.FunctionTable[0].StartLine = 1; d.FunctionTable[0].NameStrindex = 1; break;
             case "link_table": d.LinkTable[0].SpanId = Google.Protobuf.ByteString.CopyFrom(1); break;
-            case "attribute_table": d.AttributeTable[0].Value = new AnyValue { BoolValue = true }; break;
+            case "attribute_table": d.AttributeTable[0].Value = new AnyValue { BoolValue = true }; d.AttributeTable[0].KeyStrindex = 1; break;
             case "stack_table": d.StackTable[0].LocationIndices.Add(1); break;
             default: d.StringTable[0] = "x"; break;
         }
 
-        var error = ProfilesValidator.Validate(b.Request).Errors.First();
-        Assert.Equal($"{table}[0]", error.Field);
-        Assert.True(ProfilesValidator.Validate(b.Request).RequestInvalid);
+        var wire = ExportProfilesServiceRequest.Parser.ParseFrom(b.Request.ToByteArray());
+        Assert.Empty(ProfilesValidator.Validate(wire).Errors);
+        var aggregator = new ProfileAggregator(AggregationOptions.Default with { MergeSources = true });
+        aggregator.Add(ProfileBatch.Create(wire), 1);
+        Assert.Equal(expected, FoldedWriter.WriteString(aggregator.Snapshot(ProfileAggregator.MergedSource, ProfileType.Cpu, TimeWindow.All)!));
+    }
+
+    [Fact]
+    public void Real_producers_null_entries_are_accepted()
+    {
+        var (b, _) = Valid();
+        // The OTel eBPF profiler: attribute_table[0] holds an explicitly empty AnyValue (field 2, length 0).
+        b.Dictionary.AttributeTable[0].Value = new AnyValue();
+        // Others: link_table[0] with 16 zero bytes of trace id and 8 of span id.
+        b.Dictionary.LinkTable[0].TraceId = Google.Protobuf.ByteString.CopyFrom(new byte[16]);
+        b.Dictionary.LinkTable[0].SpanId = Google.Protobuf.ByteString.CopyFrom(new byte[8]);
+        var bytes = b.Request.ToByteArray();
+
+        var wire = ExportProfilesServiceRequest.Parser.ParseFrom(bytes);
+        Assert.Equal(2, wire.Dictionary.AttributeTable[0].CalculateSize());
+        Assert.Empty(ProfilesValidator.Validate(wire).Errors);
+    }
+
+    [Fact]
+    public void Indices_are_still_checked_when_index_zero_is_unusual()
+    {
+        var (b, profile) = Valid();
+        b.Dictionary.AttributeTable[0].Value = new AnyValue();
+        profile.Samples.Add(new Sample { StackIndex = b.Dictionary.StackTable.Count, Values = { 1 } });
+        Assert.Equal("Sample.stack_index", Single(b.Request).Field);
     }
 
     [Fact]
