@@ -13,8 +13,8 @@ namespace OdigosUi.Pipeline.Exporters;
 /// Makes a valid OTLP Profiles v1.10 request follow the rules Pyroscope (1.20+, 2.x) enforces, without changing what
 /// it says (the design's "Producing profiles that Pyroscope accepts"):
 /// <list type="bullet">
-/// <item>an EMPTY dictionary table gets its zero value at index 0 (a valid request's non-empty tables already start
-/// with it, so no index moves); <c>mapping_table</c> is therefore never empty;</item>
+/// <item>every dictionary table starts with its zero value: an empty table gets it, a null entry (index 0, never read
+/// for data) written with content is replaced by it, so no index moves; <c>mapping_table</c> is therefore never empty;</item>
 /// <item><c>service.name</c> is a plain resource <c>KeyValue</c> (<c>key</c> + <c>string_value</c>): every resource and
 /// scope attribute in the <c>key_strindex</c> / <c>string_value_strindex</c> form is rewritten to the plain form; a
 /// resource without a non-empty <c>service.name</c> gets the name of its Source key (the workload name; for a local
@@ -99,7 +99,30 @@ public static class PyroscopeCompat
 
     private static ProfilesDictionary ZeroDictionary() => ProfilesDictionaries.WithZeroValues();
 
-    private static void AddZeros(ProfilesDictionary d) => ProfilesDictionaries.AddMissingZeroValues(d);
+    private static bool NullEntriesAreZero(ProfilesDictionary d) =>
+        d.MappingTable.Count > 0 && d.MappingTable[0].CalculateSize() == 0
+        && d.LocationTable.Count > 0 && d.LocationTable[0].CalculateSize() == 0
+        && d.FunctionTable.Count > 0 && d.FunctionTable[0].CalculateSize() == 0
+        && d.LinkTable.Count > 0 && d.LinkTable[0].CalculateSize() == 0
+        && d.StringTable.Count > 0 && d.StringTable[0].Length == 0
+        && d.AttributeTable.Count > 0 && d.AttributeTable[0].CalculateSize() == 0
+        && d.StackTable.Count > 0 && d.StackTable[0].CalculateSize() == 0;
+
+    /// <summary>
+    /// Index 0 of every table is the null entry, never read for data: an empty table gets the zero value, and a null
+    /// entry written with content (the OTel eBPF profiler's empty <c>AnyValue</c>, zero-byte trace ids) is replaced by it.
+    /// </summary>
+    private static void ZeroNullEntries(ProfilesDictionary d)
+    {
+        ProfilesDictionaries.AddMissingZeroValues(d);
+        d.MappingTable[0] = new Mapping();
+        d.LocationTable[0] = new Location();
+        d.FunctionTable[0] = new Function();
+        d.LinkTable[0] = new Link();
+        d.StringTable[0] = "";
+        d.AttributeTable[0] = new KeyValueAndUnit();
+        d.StackTable[0] = new Stack();
+    }
 
     private sealed class Context(ProfilesDictionary? source, long defaultCpuPeriod)
     {
@@ -107,23 +130,16 @@ public static class PyroscopeCompat
         private readonly ProfilesDictionary _source = source ?? new ProfilesDictionary();
         private ProfilesDictionary? _copy;
 
-        /// <summary>The dictionary to send: the original when nothing needs adding, else a copy sharing the entries.</summary>
+        /// <summary>The dictionary to send: the original when every table starts with its zero value, else a copy sharing the other entries.</summary>
         public ProfilesDictionary Dictionary()
         {
-            var d = _source;
-            if (_copy is null && (d.MappingTable.Count == 0 || d.LocationTable.Count == 0 || d.FunctionTable.Count == 0
-                || d.LinkTable.Count == 0 || d.StringTable.Count == 0 || d.AttributeTable.Count == 0 || d.StackTable.Count == 0))
+            if (!NullEntriesAreZero(_source))
             {
                 Own();
+                ZeroNullEntries(_copy!);
             }
 
-            if (_copy is not null)
-            {
-                AddZeros(_copy);
-                return _copy;
-            }
-
-            return _source;
+            return _copy ?? _source;
         }
 
         public InstrumentationScope? Scope(InstrumentationScope? scope)

@@ -123,6 +123,24 @@ public sealed class ExportedBytesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_real_producers_request_reaches_pyroscope_accepted_and_otlp_unchanged()
+    {
+        var ebpf = RealProducerPayloads.EbpfProfiler();
+        await using var fleet = new ExporterFleet(Fast());
+        await fleet.ApplyAsync([Pyroscope(_pyroscope.HostPort), OtlpHttp($"http://{_otlpHttp.HostPort}")]);
+
+        await fleet.ConsumeAsync(ProfileBatch.Create(ebpf), CancellationToken.None);
+        await _pyroscope.WaitForAcceptedAsync(1);
+        await _otlpHttp.WaitForAcceptedAsync(1);
+
+        Assert.Equal(ebpf.ToByteArray(), _otlpHttp.Accepted[0].Protobuf);
+        var shaped = _pyroscope.Accepted[0].Request;
+        Assert.Equal(
+            ebpf.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total),
+            shaped.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total));
+    }
+
+    [Fact]
     public async Task Invalid_profiles_are_left_out_and_the_dictionary_is_sent_as_received()
     {
         var b = new OtlpRequestBuilder();

@@ -165,6 +165,30 @@ public class PyroscopeCompatTests
     }
 
     [Fact]
+    public void Null_entries_written_with_content_become_the_zero_value_and_nothing_else_moves()
+    {
+        var request = RealProducerPayloads.EbpfProfiler();
+        Assert.True(ProfilesValidator.Validate(request).IsValid);
+        Assert.Equal("dictionary.link_table[0] is not the zero value", FakePyroscopeServer.Check(request));
+
+        var normalized = PyroscopeCompat.Normalize(request);
+
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+        var (before, after) = (request.Dictionary, normalized.Dictionary);
+        Assert.Equal(new Link(), after.LinkTable[0]);
+        Assert.Equal(new KeyValueAndUnit(), after.AttributeTable[0]);
+        Assert.Equal(before.LinkTable.Skip(1), after.LinkTable.Skip(1));
+        Assert.Equal(before.AttributeTable.Skip(1), after.AttributeTable.Skip(1));
+        Assert.Equal(before.LocationTable, after.LocationTable);
+        Assert.Equal(before.StackTable, after.StackTable);
+        Assert.Equal(before.StringTable, after.StringTable);
+        Assert.Equal(
+            request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total),
+            normalized.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total));
+        Assert.NotEqual(new Link(), request.Dictionary.LinkTable[0]);
+    }
+
+    [Fact]
     public void Invalid_profiles_of_a_batch_are_left_out()
     {
         var b = new OtlpRequestBuilder();
