@@ -13,7 +13,7 @@ using OdigosUi.TestSupport.FakePyroscope;
 namespace OdigosUi.Tests.Hosting;
 
 /// <summary>
-/// Every endpoint the design's REST row and the README document, called on the real executable (<c>dotnet
+/// Every endpoint the design's REST row and the README document (and the live hub's negotiation), called on the real executable (<c>dotnet
 /// odigos-ui.dll</c>, the same entry as <c>dotnet run --project src/OdigosUi</c>) in role <c>all</c> on loopback ports,
 /// so an endpoint mapped only in tests cannot pass for a product one.
 /// </summary>
@@ -94,10 +94,24 @@ public sealed class DocumentedEndpointsTests : IAsyncLifetime
 
         var flamebearer = await ExpectAsync(HttpStatusCode.OK, _api.GetAsync($"/api/profiling/{Source}/flamegraph?format=flamebearer&profileType={MixedValuePayload.SamplesType}"));
         Assert.Contains("\"hot\"", flamebearer, StringComparison.Ordinal);
-        using (var pprof = await _api.GetAsync($"/api/profiling/{Source}/flamegraph?format=pprof&profileType={MixedValuePayload.SamplesType}"))
+        byte[] pprof;
+        using (var download = await _api.GetAsync($"/api/profiling/{Source}/flamegraph?format=pprof&profileType={MixedValuePayload.SamplesType}"))
         {
-            Assert.Equal(HttpStatusCode.OK, pprof.StatusCode);
-            Assert.Equal([0x1f, 0x8b], (await pprof.Content.ReadAsByteArrayAsync())[..2]);
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            pprof = await download.Content.ReadAsByteArrayAsync();
+            Assert.Equal([0x1f, 0x8b], pprof[..2]);
+        }
+
+        // The flame graph's import: the downloaded pprof reads back as the same flame graph.
+        using (var file = new ByteArrayContent(pprof))
+        {
+            var imported = await ExpectAsync(HttpStatusCode.OK, _api.PostAsync("/api/profiles/view", file));
+            Assert.Contains("\"hot\"", imported, StringComparison.Ordinal);
+        }
+
+        using (var empty = new ByteArrayContent([]))
+        {
+            Assert.Contains("empty", await ExpectAsync(HttpStatusCode.BadRequest, _api.PostAsync("/api/profiles/view", empty)), StringComparison.Ordinal);
         }
 
         Assert.Contains("format 'svg'", await ExpectAsync(HttpStatusCode.BadRequest, _api.GetAsync($"/api/profiling/{Source}/flamegraph?format=svg")), StringComparison.Ordinal);
@@ -111,6 +125,14 @@ public sealed class DocumentedEndpointsTests : IAsyncLifetime
 
         await ExpectAsync(HttpStatusCode.NoContent, _api.DeleteAsync($"/api/sources/{Source}"));
         await ExpectAsync(HttpStatusCode.NotFound, _api.DeleteAsync($"/api/sources/{Source}"));
+    }
+
+    [Fact]
+    public async Task Live_hub_negotiates()
+    {
+        var negotiate = JsonDocument.Parse(await ExpectAsync(HttpStatusCode.OK, _api.PostAsync("/hubs/profiles/negotiate?negotiateVersion=1", null))).RootElement;
+        Assert.False(string.IsNullOrEmpty(negotiate.GetProperty("connectionToken").GetString()));
+        Assert.Contains("WebSockets", negotiate.GetProperty("availableTransports").EnumerateArray().Select(t => t.GetProperty("transport").GetString()));
     }
 
     [Fact]
@@ -142,6 +164,9 @@ public sealed class DocumentedEndpointsTests : IAsyncLifetime
         var id = created.GetProperty("id").GetString()!;
         Assert.StartsWith("odigos.io.dest.pyroscope-", id, StringComparison.Ordinal);
         Assert.Contains("PYROSCOPE_URL", await ExpectAsync(HttpStatusCode.BadRequest, _api.PostAsJsonAsync("/api/destinations", Pyroscope("broken", ""))), StringComparison.Ordinal);
+
+        var stored = JsonDocument.Parse(await ExpectAsync(HttpStatusCode.OK, _api.PostAsJsonAsync($"/api/destinations/test-connection?id={id}", body))).RootElement;
+        Assert.Equal("Ok", stored.GetProperty("verdict").GetString());
 
         var list = JsonDocument.Parse(await ExpectAsync(HttpStatusCode.OK, _api.GetAsync("/api/destinations"))).RootElement;
         Assert.Equal([id], list.EnumerateArray().Select(d => d.GetProperty("id").GetString()));
