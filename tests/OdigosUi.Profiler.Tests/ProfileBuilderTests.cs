@@ -45,7 +45,7 @@ public sealed class ProfileBuilderTests
 
         var folded = Encoding.UTF8.GetString(ProfileConverter.Convert(request.ToByteArray(), OutputFormat.Folded, null).Output);
         Assert.Contains("main;C::Work();do_syscall_64 2", folded);
-        Assert.Contains("main;app+0x400abc 1", folded);
+        Assert.Contains("main;app+0xabc 1", folded);
         Assert.Contains("main 1", folded);
     }
 
