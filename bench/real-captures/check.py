@@ -27,7 +27,7 @@ def convert(path, profile_type=None, to="folded"):
 
 def parse_folded(text, scale=1):
     out = collections.Counter()
-    for line in text.splitlines():
+    for line in text.split("\n")[:-1]:
         stack, value = line.rsplit(" ", 1)
         out[stack] += int(value) * scale
     return out

@@ -72,7 +72,7 @@ def folded(path, idx):
             for ln in l['lines']:
                 fnc=funcs.get(ln.get(1,0),{})
                 name=st[fnc.get(2,0)] or st[fnc.get(3,0)] or '%s:%d'%(st[fnc.get(4,0)],ln.get(2,0))
-                frames.append(name)
+                frames.append(name.replace('\n', '\ufffd').replace('\r', '\ufffd'))
         out[';'.join(reversed(frames))]+=vals[idx]
     return {k:v for k,v in out.items() if v!=0}, ['%s:%s'%(st[a],st[b]) for a,b in types]
 if False:
