@@ -1,7 +1,9 @@
 using System.Text;
 using Google.Protobuf;
 using OdigosUi.Profiles.Conversion;
+using OdigosUi.Profiles.Formats;
 using OdigosUi.Profiles.Formats.Pprof;
+using OdigosUi.Profiles.Otlp.Common;
 using PprofProto = OdigosUi.Profiles.Pprof.Proto;
 
 namespace OdigosUi.Profiles.Tests.Formats;
@@ -44,6 +46,29 @@ public class InvalidUtf8StringTests
         Assert.Equal($"{Replaced} 3\n", Folded(json));
     }
 
+    [Fact]
+    public void Otlp_resource_attribute_with_invalid_utf8_reads_with_replacement_characters()
+    {
+        var request = PprofReader.Read(OneFrameProfile("main").ToByteArray());
+        request.ResourceProfiles[0].Resource.Attributes.Add(new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = Placeholder } });
+
+        var (read, _) = ProfilePayloadReader.Read(Patch(request.ToByteArray()));
+
+        Assert.Equal(Replaced, read.ResourceProfiles[0].Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue);
+        Assert.Equal("main 3\n", Folded(Patch(request.ToByteArray())));
+    }
+
+    [Fact]
+    public void Invalid_utf8_in_a_file_that_is_also_truncated_is_refused_with_one_line()
+    {
+        var pprof = Patch(OneFrameProfile().ToByteArray());
+
+        var error = Assert.Throws<ProfileFormatException>(() => PprofReader.Read(pprof.AsSpan(0, pprof.Length - 1)));
+
+        Assert.StartsWith("pprof: not a valid protobuf message: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     private static string Folded(byte[] input) =>
         Encoding.UTF8.GetString(ProfileConverter.Convert(input, OutputFormat.Folded, "samples:count:cpu:nanoseconds").Output);
 
@@ -57,9 +82,9 @@ public class InvalidUtf8StringTests
         return bytes;
     }
 
-    private static PprofProto.Profile OneFrameProfile() => new()
+    private static PprofProto.Profile OneFrameProfile(string functionName = Placeholder) => new()
     {
-        StringTable = { "", "samples", "count", "cpu", "nanoseconds", Placeholder },
+        StringTable = { "", "samples", "count", "cpu", "nanoseconds", functionName },
         SampleType = { new PprofProto.ValueType { Type = 1, Unit = 2 } },
         PeriodType = new PprofProto.ValueType { Type = 3, Unit = 4 },
         Period = 10_000_000,

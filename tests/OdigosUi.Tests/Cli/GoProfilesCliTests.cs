@@ -1,3 +1,4 @@
+using System.Globalization;
 using OdigosUi.Tests.Infrastructure;
 
 namespace OdigosUi.Tests.Cli;
@@ -28,7 +29,7 @@ public sealed class GoProfilesCliTests
         var folded = await ConvertAsync(profile, "folded", profileType);
 
         Assert.Equal(go.FoldedNonZero(sampleType), folded);
-        Assert.Equal(go.Total(sampleType), folded.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(go.Total(sampleType), FoldedTotal(folded));
     }
 
     [Fact]
@@ -66,6 +67,10 @@ public sealed class GoProfilesCliTests
         Assert.Equal(expected.FoldedNonZero(sampleType), ours.Folded(sampleType));
         Assert.Equal(expected.Total(sampleType), ours.Total(sampleType));
     }
+
+    private static long FoldedTotal(string folded) => folded
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     /// <summary>"alloc_space:bytes:space:bytes" is the column "alloc_space/bytes" of pprof -raw.</summary>
     private static string SampleTypeOf(string profileType)
