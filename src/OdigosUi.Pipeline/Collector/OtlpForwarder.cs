@@ -5,7 +5,8 @@ namespace OdigosUi.Pipeline.Collector;
 
 /// <summary>
 /// Forwards batches over OTLP/gRPC to the next hop when roles run apart (node → gateway, gateway → UI), through an
-/// exporter with its own bounded retry queue so an unreachable hop never blocks or grows memory.
+/// exporter with its own bounded retry queue so an unreachable hop never blocks or grows memory. The batch's valid
+/// profiles go as received, with their dictionary: shaping for a backend is only the backend's exporter's business.
 /// </summary>
 public sealed class OtlpForwarder : IProfilesConsumer, IAsyncDisposable
 {
@@ -29,7 +30,7 @@ public sealed class OtlpForwarder : IProfilesConsumer, IAsyncDisposable
     {
         if (batch.Profiles.Count > 0)
         {
-            _exporter.Enqueue(batch.Request);
+            _exporter.Enqueue(batch);
         }
 
         return ValueTask.FromResult(ConsumeStatus.Accepted);

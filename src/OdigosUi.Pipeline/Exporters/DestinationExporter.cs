@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OdigosUi.Profiles.Aggregation;
 using OdigosUi.Profiles.Otlp.Collector;
 
 namespace OdigosUi.Pipeline.Exporters;
@@ -63,6 +64,9 @@ public abstract class DestinationExporter : IAsyncDisposable
     public bool GzipPayload { get; }
 
     public ExporterOptions Options { get; }
+
+    /// <summary>What this exporter sends of a request: as received unless the backend needs it shaped.</summary>
+    public virtual PayloadShape Shape => PayloadShape.AsReceived;
 
     protected TimeProvider Time { get; }
 
@@ -162,14 +166,18 @@ public abstract class DestinationExporter : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Normalizes (<see cref="PyroscopeCompat"/>), encodes and queues a valid request.</summary>
+    /// <summary>Shapes (<see cref="Shape"/>), encodes and queues a valid request.</summary>
     public EnqueueResult Enqueue(ExportProfilesServiceRequest request) =>
-        Enqueue(Encode(PyroscopeCompat.Normalize(request, null, Options.DefaultCpuPeriodNanos), GzipPayload));
+        Enqueue(Encode(PayloadShapes.Apply(Shape, request, Options.DefaultCpuPeriodNanos), GzipPayload));
 
-    /// <summary>One attempt, outside the queue, for "test connection": normalizes, encodes and sends <paramref name="request"/> with the timeout.</summary>
+    /// <summary>Shapes (<see cref="Shape"/>), encodes and queues the valid profiles of a batch.</summary>
+    public EnqueueResult Enqueue(ProfileBatch batch) =>
+        Enqueue(Encode(PayloadShapes.Apply(Shape, batch, Options.DefaultCpuPeriodNanos), GzipPayload));
+
+    /// <summary>One attempt, outside the queue, for "test connection": shapes, encodes and sends <paramref name="request"/> with the timeout.</summary>
     public Task<SendResult> SendOnceAsync(ExportProfilesServiceRequest request, CancellationToken cancellationToken)
     {
-        var body = Encode(PyroscopeCompat.Normalize(request, null, Options.DefaultCpuPeriodNanos), GzipPayload);
+        var body = Encode(PayloadShapes.Apply(Shape, request, Options.DefaultCpuPeriodNanos), GzipPayload);
         return AttemptAsync(body, cancellationToken);
     }
 

@@ -10,8 +10,9 @@ namespace OdigosUi.Pipeline.Exporters;
 /// PROFILES signal, rebuilt live by <see cref="ApplyAsync"/> when Destinations change.
 /// <para>
 /// <see cref="ConsumeAsync"/> never blocks and always answers <see cref="ConsumeStatus.Accepted"/>: the batch's valid
-/// profiles are normalized (<see cref="PyroscopeCompat"/>) and serialized once, gzip-compressed once if any exporter
-/// wants it, and the same bytes are queued on every exporter; a full queue drops its oldest requests (counted).
+/// profiles are encoded once per <see cref="PayloadShape"/> and compression the exporters ask for (as received for
+/// OTLP, shaped for Pyroscope), and the same bytes are queued on every exporter that asks for them; a full queue drops
+/// its oldest requests (counted).
 /// </para>
 /// <see cref="StatusChanged"/> carries only the Destination id; read <see cref="Statuses"/> or <see cref="GetStatus"/>.
 /// One lock guards the set of exporters; <see cref="ApplyAsync"/> calls are serialized.
@@ -142,7 +143,7 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
                     var entry = Build(config);
                     if (existing?.Exporter is { } old)
                     {
-                        if (entry.Exporter is { } replacement && replacement.GzipPayload == old.GzipPayload)
+                        if (entry.Exporter is { } replacement && replacement.GzipPayload == old.GzipPayload && replacement.Shape == old.Shape)
                         {
                             handOver.Add((old, replacement));
                         }
@@ -204,34 +205,45 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
             return ValueTask.FromResult(ConsumeStatus.Accepted);
         }
 
-        byte[]? plain = null;
-        byte[]? gzip = null;
-        try
-        {
-            var normalized = PyroscopeCompat.Normalize(batch, _options.DefaultCpuPeriodNanos);
-            if (!PyroscopeCompat.HasProfiles(normalized))
-            {
-                return ValueTask.FromResult(ConsumeStatus.Accepted);
-            }
-
-            plain = Google.Protobuf.MessageExtensions.ToByteArray(normalized);
-            if (active.Any(e => e.GzipPayload))
-            {
-                gzip = DestinationExporter.Gzip(plain);
-            }
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Could not encode a batch of {Count} profiles for the Destination exporters; dropped", batch.Profiles.Count);
-            return ValueTask.FromResult(ConsumeStatus.Accepted);
-        }
-
+        var plainBodies = new Dictionary<PayloadShape, byte[]?>();
+        var bodies = new Dictionary<(PayloadShape Shape, bool Gzip), byte[]?>();
         foreach (var exporter in active)
         {
-            exporter.Enqueue(exporter.GzipPayload ? gzip! : plain);
+            var key = (exporter.Shape, exporter.GzipPayload);
+            if (!bodies.TryGetValue(key, out var body))
+            {
+                if (!plainBodies.TryGetValue(key.Shape, out var plain))
+                {
+                    plain = Encode(batch, key.Shape);
+                    plainBodies[key.Shape] = plain;
+                }
+
+                body = plain is not null && key.GzipPayload ? DestinationExporter.Gzip(plain) : plain;
+                bodies[key] = body;
+            }
+
+            if (body is not null)
+            {
+                exporter.Enqueue(body);
+            }
         }
 
         return ValueTask.FromResult(ConsumeStatus.Accepted);
+    }
+
+    /// <summary>The protobuf of the batch's valid profiles in <paramref name="shape"/>; null when there is nothing to send.</summary>
+    private byte[]? Encode(ProfileBatch batch, PayloadShape shape)
+    {
+        try
+        {
+            var request = PayloadShapes.Apply(shape, batch, _options.DefaultCpuPeriodNanos);
+            return PyroscopeCompat.HasProfiles(request) ? Google.Protobuf.MessageExtensions.ToByteArray(request) : null;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Could not encode a batch of {Count} profiles for the {Shape} Destination exporters; dropped", batch.Profiles.Count, shape);
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

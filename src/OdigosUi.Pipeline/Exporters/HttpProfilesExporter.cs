@@ -210,11 +210,13 @@ public abstract class HttpProfilesExporter : DestinationExporter
 
 /// <summary>
 /// Grafana Pyroscope (1.20+ / 2.x): POST gzip protobuf to <c>http(s)://HOST:PORT/v1development/profiles</c>, with
-/// basic auth and <c>X-Scope-OrgID</c> when configured.
+/// basic auth and <c>X-Scope-OrgID</c> when configured. The only exporter that shapes requests (<see cref="PyroscopeCompat"/>).
 /// </summary>
 public sealed class PyroscopeExporter : HttpProfilesExporter
 {
     public const string TenantHeader = "X-Scope-OrgID";
+
+    public override PayloadShape Shape => PayloadShape.Pyroscope;
 
     public PyroscopeExporter(DestinationConfig config, ExporterOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
         : base(config, ResolveUrl(config), gzip: true, Headers(config),

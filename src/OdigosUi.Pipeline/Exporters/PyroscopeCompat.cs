@@ -6,7 +6,6 @@ using OdigosUi.Profiles.Otlp.Common;
 using OdigosUi.Profiles.Otlp.Profiles;
 using OdigosUi.Profiles.Validation;
 using OtlpResource = OdigosUi.Profiles.Otlp.Resource.Resource;
-using OtlpValueType = OdigosUi.Profiles.Otlp.Profiles.ValueType;
 
 namespace OdigosUi.Pipeline.Exporters;
 
@@ -14,19 +13,21 @@ namespace OdigosUi.Pipeline.Exporters;
 /// Makes a valid OTLP Profiles v1.10 request follow the rules Pyroscope (1.20+, 2.x) enforces, without changing what
 /// it says (the design's "Producing profiles that Pyroscope accepts"):
 /// <list type="bullet">
-/// <item>an EMPTY dictionary table gets its zero value at index 0 (a valid request's non-empty tables already start
-/// with it, so no index moves); <c>mapping_table</c> is therefore never empty;</item>
+/// <item>every dictionary table starts with its zero value: an empty table gets it, a null entry (index 0, never read
+/// for data) written with content is replaced by it, so no index moves; <c>mapping_table</c> is therefore never empty;</item>
 /// <item><c>service.name</c> is a plain resource <c>KeyValue</c> (<c>key</c> + <c>string_value</c>): every resource and
 /// scope attribute in the <c>key_strindex</c> / <c>string_value_strindex</c> form is rewritten to the plain form; a
 /// resource without a non-empty <c>service.name</c> gets the name of its Source key (the workload name; for a local
 /// process its <c>process.executable.name</c>; else <c>unknown_service</c>);</item>
 /// <item>a CPU profile (<c>period_type</c> cpu) with <c>period</c> 0 gets <see cref="DefaultCpuPeriodNanos"/>
-/// (1e9 / 19 Hz, the profiler's default <c>Profiling:SamplesPerSecond</c>); a CPU profile whose <c>sample_type</c>
-/// is cpu/nanoseconds becomes samples/count (each value divided by the period, rounded, at least 1 when non-zero);</item>
+/// (1e9 / 19 Hz, the profiler's default <c>Profiling:SamplesPerSecond</c>): Pyroscope names the profile type from the
+/// period type only when the period is not 0;</item>
 /// <item>one value per sample: a sample with n values and n timestamps becomes n samples of one value and one
-/// timestamp; a sample with several values and no timestamps keeps <c>values[0]</c> (the project's sample value,
-/// so the UI and Pyroscope show the same numbers); timestamps-only samples stay as they are.</item>
+/// timestamp; a sample with several values and no timestamps becomes one sample of their sum; timestamps-only
+/// samples stay as they are.</item>
 /// </list>
+/// No value changes unit and no total changes: Pyroscope reads cpu/nanoseconds values as they are (it multiplies only
+/// samples/count by the period), so they are sent as received.
 /// The input is never modified: the result is a new request that shares every message it did not need to change.
 /// </summary>
 public static class PyroscopeCompat
@@ -98,32 +99,47 @@ public static class PyroscopeCompat
 
     private static ProfilesDictionary ZeroDictionary() => ProfilesDictionaries.WithZeroValues();
 
-    private static void AddZeros(ProfilesDictionary d) => ProfilesDictionaries.AddMissingZeroValues(d);
+    private static bool NullEntriesAreZero(ProfilesDictionary d) =>
+        d.MappingTable.Count > 0 && d.MappingTable[0].CalculateSize() == 0
+        && d.LocationTable.Count > 0 && d.LocationTable[0].CalculateSize() == 0
+        && d.FunctionTable.Count > 0 && d.FunctionTable[0].CalculateSize() == 0
+        && d.LinkTable.Count > 0 && d.LinkTable[0].CalculateSize() == 0
+        && d.StringTable.Count > 0 && d.StringTable[0].Length == 0
+        && d.AttributeTable.Count > 0 && d.AttributeTable[0].CalculateSize() == 0
+        && d.StackTable.Count > 0 && d.StackTable[0].CalculateSize() == 0;
+
+    /// <summary>
+    /// Index 0 of every table is the null entry, never read for data: an empty table gets the zero value, and a null
+    /// entry written with content (the OTel eBPF profiler's empty <c>AnyValue</c>, zero-byte trace ids) is replaced by it.
+    /// </summary>
+    private static void ZeroNullEntries(ProfilesDictionary d)
+    {
+        ProfilesDictionaries.AddMissingZeroValues(d);
+        d.MappingTable[0] = new Mapping();
+        d.LocationTable[0] = new Location();
+        d.FunctionTable[0] = new Function();
+        d.LinkTable[0] = new Link();
+        d.StringTable[0] = "";
+        d.AttributeTable[0] = new KeyValueAndUnit();
+        d.StackTable[0] = new Stack();
+    }
 
     private sealed class Context(ProfilesDictionary? source, long defaultCpuPeriod)
     {
         private readonly DictionaryView _view = new(source);
         private readonly ProfilesDictionary _source = source ?? new ProfilesDictionary();
         private ProfilesDictionary? _copy;
-        private Dictionary<string, int>? _addedStrings;
 
-        /// <summary>The dictionary to send: the original when nothing needs adding, else a copy sharing the entries.</summary>
+        /// <summary>The dictionary to send: the original when every table starts with its zero value, else a copy sharing the other entries.</summary>
         public ProfilesDictionary Dictionary()
         {
-            var d = _source;
-            if (_copy is null && (d.MappingTable.Count == 0 || d.LocationTable.Count == 0 || d.FunctionTable.Count == 0
-                || d.LinkTable.Count == 0 || d.StringTable.Count == 0 || d.AttributeTable.Count == 0 || d.StackTable.Count == 0))
+            if (!NullEntriesAreZero(_source))
             {
                 Own();
+                ZeroNullEntries(_copy!);
             }
 
-            if (_copy is not null)
-            {
-                AddZeros(_copy);
-                return _copy;
-            }
-
-            return _source;
+            return _copy ?? _source;
         }
 
         public InstrumentationScope? Scope(InstrumentationScope? scope)
@@ -178,72 +194,25 @@ public static class PyroscopeCompat
 
         public Profile Profile(Profile profile)
         {
-            var type = _view.ProfileType(profile);
-            var cpu = type.IsCpu;
-            var fixPeriod = cpu && profile.Period <= 0;
-            var period = fixPeriod ? defaultCpuPeriod : profile.Period;
-            var toSamples = cpu && type.SampleType == "cpu" && type.SampleUnit == "nanoseconds" && type.PeriodUnit == "nanoseconds";
-            var split = false;
-            foreach (var sample in profile.Samples)
-            {
-                if (sample.Values.Count > 1)
-                {
-                    split = true;
-                    break;
-                }
-            }
-
-            if (!fixPeriod && !toSamples && !split)
+            var fixPeriod = _view.ProfileType(profile).IsCpu && profile.Period <= 0;
+            var split = profile.Samples.Any(s => s.Values.Count > 1);
+            if (!fixPeriod && !split)
             {
                 return profile;
             }
 
             var copy = profile.Clone();
-            copy.Period = period;
-            if (toSamples)
+            if (fixPeriod)
             {
-                copy.SampleType = new OtlpValueType { TypeStrindex = String("samples"), UnitStrindex = String("count") };
+                copy.Period = defaultCpuPeriod;
             }
 
-            if (split || toSamples)
+            if (split)
             {
                 var samples = new List<Sample>(copy.Samples.Count);
                 foreach (var sample in copy.Samples)
                 {
-                    if (sample.Values.Count <= 1)
-                    {
-                        samples.Add(sample);
-                    }
-                    else if (sample.TimestampsUnixNano.Count == sample.Values.Count)
-                    {
-                        for (var i = 0; i < sample.Values.Count; i++)
-                        {
-                            var one = new Sample { StackIndex = sample.StackIndex, LinkIndex = sample.LinkIndex };
-                            one.AttributeIndices.AddRange(sample.AttributeIndices);
-                            one.Values.Add(sample.Values[i]);
-                            one.TimestampsUnixNano.Add(sample.TimestampsUnixNano[i]);
-                            samples.Add(one);
-                        }
-                    }
-                    else
-                    {
-                        var first = sample.Values[0];
-                        sample.Values.Clear();
-                        sample.Values.Add(first);
-                        samples.Add(sample);
-                    }
-                }
-
-                if (toSamples)
-                {
-                    foreach (var sample in samples)
-                    {
-                        for (var i = 0; i < sample.Values.Count; i++)
-                        {
-                            var nanos = sample.Values[i];
-                            sample.Values[i] = nanos == 0 ? 0 : Math.Max(1, (long)Math.Round(nanos / (double)period, MidpointRounding.AwayFromZero));
-                        }
-                    }
+                    OneValueEach(sample, samples);
                 }
 
                 copy.Samples.Clear();
@@ -253,37 +222,42 @@ public static class PyroscopeCompat
             return copy;
         }
 
-        private int String(string value)
+        /// <summary>
+        /// Pyroscope refuses a sample with several values when the profile has a period type ("sample values length
+        /// mismatch"): values paired with timestamps become one sample per observation; values without their
+        /// timestamps become one sample holding their sum. Either way the total stays the same.
+        /// </summary>
+        private static void OneValueEach(Sample sample, List<Sample> into)
         {
-            var table = _copy?.StringTable ?? _source.StringTable;
-            if (value.Length == 0)
+            if (sample.Values.Count <= 1)
             {
-                return 0;
+                into.Add(sample);
+                return;
             }
 
-            if (_addedStrings?.TryGetValue(value, out var added) == true)
+            if (sample.TimestampsUnixNano.Count == sample.Values.Count)
             {
-                return added;
-            }
-
-            for (var i = 0; i < table.Count; i++)
-            {
-                if (table[i] == value)
+                for (var i = 0; i < sample.Values.Count; i++)
                 {
-                    return i;
+                    var one = new Sample { StackIndex = sample.StackIndex, LinkIndex = sample.LinkIndex };
+                    one.AttributeIndices.AddRange(sample.AttributeIndices);
+                    one.Values.Add(sample.Values[i]);
+                    one.TimestampsUnixNano.Add(sample.TimestampsUnixNano[i]);
+                    into.Add(one);
                 }
+
+                return;
             }
 
-            Own();
-            if (_copy!.StringTable.Count == 0)
+            var sum = 0L;
+            foreach (var value in sample.Values)
             {
-                _copy.StringTable.Add("");
+                sum += value;
             }
 
-            _copy.StringTable.Add(value);
-            _addedStrings ??= new(StringComparer.Ordinal);
-            _addedStrings[value] = _copy.StringTable.Count - 1;
-            return _copy.StringTable.Count - 1;
+            sample.Values.Clear();
+            sample.Values.Add(sum);
+            into.Add(sample);
         }
 
         private void Own()

@@ -61,7 +61,7 @@ public static class ProfilePayloadReader
         ExportProfilesServiceRequest request;
         try
         {
-            request = ExportProfilesServiceRequest.Parser.ParseFrom(bytes);
+            request = LenientProtobuf.Parse(ExportProfilesServiceRequest.Parser, bytes);
         }
         catch (InvalidProtocolBufferException e)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OdigosUi.Live;
+using OdigosUi.Workers;
 
 namespace OdigosUi.Hosting;
 
@@ -54,6 +55,7 @@ public static class OdigosUiHostingExtensions
 
         app.MapHealthEndpoints();
         app.MapOdigosUiTelemetry();
+        app.MapProfilerStatus();
         if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } role)
         {
             app.MapProfilesPipeline(role);

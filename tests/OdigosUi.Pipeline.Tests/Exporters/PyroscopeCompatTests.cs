@@ -112,24 +112,22 @@ public class PyroscopeCompatTests
     }
 
     [Fact]
-    public void Cpu_nanoseconds_samples_become_sample_counts()
+    public void Cpu_nanoseconds_go_as_received_because_pyroscope_reads_them_as_they_are()
     {
         var b = new OtlpRequestBuilder();
         var profile = b.Profile(new Dictionary<string, string> { ["service.name"] = "api" }, sampleType: "cpu", sampleUnit: "nanoseconds", period: 10_000_000);
         OtlpRequestBuilder.AddSample(profile, b.StackOf("a"), 25_000_000);
         OtlpRequestBuilder.AddSample(profile, b.StackOf("b"), 1_000);
-        Assert.Contains("CPU profile of type cpu:nanoseconds:cpu:nanoseconds", FakePyroscopeServer.Check(b.Request));
+        Assert.Null(FakePyroscopeServer.Check(b.Request));
 
         var normalized = PyroscopeCompat.Normalize(b.Request);
 
-        var type = new DictionaryView(normalized.Dictionary).ProfileType(normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0]);
-        Assert.Equal(ProfileType.Cpu, type);
-        Assert.Equal([3L, 1L], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples.Select(s => s.Values[0]));
-        Assert.Null(FakePyroscopeServer.Check(normalized));
+        Assert.Equal(b.Request, normalized);
+        Assert.Same(profile, normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0]);
     }
 
     [Fact]
-    public void Several_values_without_timestamps_keep_the_first()
+    public void Several_values_without_timestamps_become_their_sum()
     {
         var b = new OtlpRequestBuilder();
         var profile = b.Profile(new Dictionary<string, string> { ["service.name"] = "api" });
@@ -137,7 +135,57 @@ public class PyroscopeCompatTests
 
         var normalized = PyroscopeCompat.Normalize(b.Request);
 
-        Assert.Equal([4L], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples[0].Values);
+        Assert.Equal([13L], normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples[0].Values);
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+    }
+
+    [Fact]
+    public void Values_paired_with_timestamps_become_one_sample_per_observation_with_the_same_total()
+    {
+        var request = MixedValuePayload.Create(new Dictionary<string, string> { ["service.name"] = "api" }, SyntheticPayloads.StartUnixNano);
+        Assert.Contains("a sample has 2 values", FakePyroscopeServer.Check(request));
+
+        var normalized = PyroscopeCompat.Normalize(request);
+
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+        var view = new DictionaryView(normalized.Dictionary);
+        var profiles = normalized.ResourceProfiles[0].ScopeProfiles[0].Profiles;
+        Assert.Equal([MixedValuePayload.CpuNanosType, MixedValuePayload.OffCpuType, MixedValuePayload.SamplesType], profiles.Select(p => view.ProfileType(p).ToString()));
+        var offCpu = profiles[1];
+        Assert.Null(offCpu.PeriodType);
+        Assert.Equal(0, offCpu.Period);
+        Assert.Equal(new long[][] { [2], [2], [3], [3] }, offCpu.Samples.Select(s => s.Values.ToArray()));
+        Assert.Equal(request.ResourceProfiles[0].ScopeProfiles[0].Profiles[1].Samples[0].TimestampsUnixNano, offCpu.Samples.SelectMany(s => s.TimestampsUnixNano));
+        Assert.Equal(new long[][] { [30_000_000], [10_000_000], [20_000_000] }, profiles[0].Samples.Select(s => s.Values.ToArray()));
+        Assert.Same(request.ResourceProfiles[0].ScopeProfiles[0].Profiles[2], profiles[2]);
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            Assert.Equal(WireTotals.Total(request.ResourceProfiles[0].ScopeProfiles[0].Profiles[i]), WireTotals.Total(profiles[i]));
+        }
+    }
+
+    [Fact]
+    public void Null_entries_written_with_content_become_the_zero_value_and_nothing_else_moves()
+    {
+        var request = RealProducerPayloads.EbpfProfiler();
+        Assert.True(ProfilesValidator.Validate(request).IsValid);
+        Assert.Equal("dictionary.link_table[0] is not the zero value", FakePyroscopeServer.Check(request));
+
+        var normalized = PyroscopeCompat.Normalize(request);
+
+        Assert.Null(FakePyroscopeServer.Check(normalized));
+        var (before, after) = (request.Dictionary, normalized.Dictionary);
+        Assert.Equal(new Link(), after.LinkTable[0]);
+        Assert.Equal(new KeyValueAndUnit(), after.AttributeTable[0]);
+        Assert.Equal(before.LinkTable.Skip(1), after.LinkTable.Skip(1));
+        Assert.Equal(before.AttributeTable.Skip(1), after.AttributeTable.Skip(1));
+        Assert.Equal(before.LocationTable, after.LocationTable);
+        Assert.Equal(before.StackTable, after.StackTable);
+        Assert.Equal(before.StringTable, after.StringTable);
+        Assert.Equal(
+            request.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total),
+            normalized.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).Select(WireTotals.Total));
+        Assert.NotEqual(new Link(), request.Dictionary.LinkTable[0]);
     }
 
     [Fact]

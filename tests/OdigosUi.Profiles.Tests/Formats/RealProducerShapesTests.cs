@@ -129,6 +129,18 @@ public class RealProducerShapesTests
         Assert.Equal(4, folded.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public void A_line_break_in_a_function_name_does_not_split_a_folded_line()
+    {
+        var b = new OtlpRequestBuilder();
+        var profile = b.Profile(new Dictionary<string, string> { ["service.name"] = "svc" });
+        OtlpRequestBuilder.AddSample(profile, b.StackOf("bad\nname\r", "main"), 3);
+
+        var folded = Encoding.UTF8.GetString(ProfileConverter.Convert(b.Request.ToByteArray(), OutputFormat.Folded, null).Output);
+
+        Assert.Equal("main;bad\uFFFDname\uFFFD 3\n", folded);
+    }
+
     /// <summary>The request as protobuf, gzip-compressed protobuf, and OTLP/JSON.</summary>
     private static IEnumerable<byte[]> Encodings(ExportProfilesServiceRequest request)
     {

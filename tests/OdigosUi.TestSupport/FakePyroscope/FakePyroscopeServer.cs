@@ -23,7 +23,8 @@ public sealed record FakePyroscopeRequest(
     int ProfileCount,
     IReadOnlyDictionary<string, string> Headers,
     bool Gzip,
-    long BodyBytes);
+    long BodyBytes,
+    byte[] Protobuf);
 
 /// <summary>A request the fake answered with an error (scripted or by its rules).</summary>
 public sealed record FakePyroscopeRejection(int StatusCode, string Reason, IReadOnlyDictionary<string, string> Headers);
@@ -38,8 +39,8 @@ public sealed record FakePyroscopeRejection(int StatusCode, string Reason, IRead
 /// <item>400 with a reason when: the body is not an <see cref="ExportProfilesServiceRequest"/>; any dictionary table
 /// (mapping, location, function, link, string, attribute, stack) lacks its zero value at index 0 (an empty table
 /// lacks it; so an empty <c>mapping_table</c> is refused); <see cref="ProfilesValidator"/> finds errors; a CPU
-/// profile (period_type cpu) is not samples/count over cpu/nanoseconds or has period 0; a sample has more than one
-/// value; a resource's <c>service.name</c> is missing or only in the <c>*_strindex</c> form;</item>
+/// profile (period_type cpu) has period 0; a sample has more than one value (Pyroscope: "sample values length
+/// mismatch"); a resource's <c>service.name</c> is missing or only in the <c>*_strindex</c> form;</item>
 /// <item>200 with an empty body otherwise, and the request is recorded.</item>
 /// </list>
 /// It can be scripted to answer the next N requests with a status (<see cref="RespondWith"/>) or be taken down
@@ -55,11 +56,13 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
     private readonly List<FakePyroscopeRequest> _accepted = [];
     private readonly List<FakePyroscopeRejection> _rejected = [];
     private readonly Queue<(int Status, string? Body, TimeSpan? RetryAfter)> _script = new();
+    private readonly bool _pyroscopeRules;
     private WebApplication? _app;
     private int _requests;
 
-    private FakePyroscopeServer()
+    private FakePyroscopeServer(bool pyroscopeRules)
     {
+        _pyroscopeRules = pyroscopeRules;
     }
 
     public int Port { get; private set; }
@@ -131,9 +134,10 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
         }
     }
 
-    public static async Task<FakePyroscopeServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="pyroscopeRules">False for a plain OTLP/HTTP backend: only <see cref="ProfilesValidator"/> errors are refused.</param>
+    public static async Task<FakePyroscopeServer> StartAsync(CancellationToken cancellationToken = default, bool pyroscopeRules = true)
     {
-        var server = new FakePyroscopeServer();
+        var server = new FakePyroscopeServer(pyroscopeRules);
         await server.ListenAsync(0, cancellationToken).ConfigureAwait(false);
         return server;
     }
@@ -253,17 +257,10 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
                 foreach (var profile in scope.Profiles)
                 {
                     var type = view.ProfileType(profile);
-                    if (type.IsCpu)
+                    // Pyroscope names the type from the period type only when the period is not 0.
+                    if (type.IsCpu && profile.Period == 0)
                     {
-                        if (type != ProfileType.Cpu)
-                        {
-                            return $"resource_profiles[{r}]: CPU profile of type {type}; expected {ProfileType.Cpu}";
-                        }
-
-                        if (profile.Period == 0)
-                        {
-                            return $"resource_profiles[{r}]: CPU profile with period 0";
-                        }
+                        return $"resource_profiles[{r}]: CPU profile with period 0";
                     }
 
                     foreach (var sample in profile.Samples)
@@ -390,6 +387,7 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
         await request.Body.CopyToAsync(raw, context.RequestAborted).ConfigureAwait(false);
         var bodyBytes = raw.Length;
         ExportProfilesServiceRequest decoded;
+        byte[] protobuf;
         try
         {
             raw.Position = 0;
@@ -398,12 +396,14 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
                 using var unzip = new GZipStream(raw, CompressionMode.Decompress);
                 using var plain = new MemoryStream();
                 await unzip.CopyToAsync(plain, context.RequestAborted).ConfigureAwait(false);
-                decoded = ExportProfilesServiceRequest.Parser.ParseFrom(plain.ToArray());
+                protobuf = plain.ToArray();
             }
             else
             {
-                decoded = ExportProfilesServiceRequest.Parser.ParseFrom(raw.ToArray());
+                protobuf = raw.ToArray();
             }
+
+            decoded = ExportProfilesServiceRequest.Parser.ParseFrom(protobuf);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
@@ -411,20 +411,21 @@ public sealed class FakePyroscopeServer : IAsyncDisposable
             return;
         }
 
-        if (Check(decoded) is { } reason)
+        var validation = ProfilesValidator.Validate(decoded);
+        if ((_pyroscopeRules ? Check(decoded) : validation.IsValid ? null : $"invalid request: {validation.Summary}") is { } reason)
         {
             await RejectAsync(context, StatusCodes.Status400BadRequest, reason, headers).ConfigureAwait(false);
             return;
         }
 
         var services = decoded.ResourceProfiles
-            .Select(r => r.Resource.Attributes.First(a => a.Key == "service.name").Value.StringValue)
+            .Select(r => r.Resource?.Attributes.FirstOrDefault(a => a.Key == "service.name")?.Value?.StringValue ?? "")
             .ToList();
         var profiles = decoded.ResourceProfiles.SelectMany(r => r.ScopeProfiles).SelectMany(s => s.Profiles).ToList();
         var total = profiles.SelectMany(p => p.Samples).Sum(DictionaryView.SampleValue);
         lock (_lock)
         {
-            _accepted.Add(new FakePyroscopeRequest(decoded, services, total, profiles.Count, headers, gzip, bodyBytes));
+            _accepted.Add(new FakePyroscopeRequest(decoded, services, total, profiles.Count, headers, gzip, bodyBytes, protobuf));
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;

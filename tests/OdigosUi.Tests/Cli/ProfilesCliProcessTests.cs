@@ -95,5 +95,64 @@ public sealed class ProfilesCliProcessTests
         }
     }
 
+    [Theory]
+    [InlineData("random bytes", null)]
+    [InlineData("text file", null)]
+    [InlineData("empty file", "input is empty")]
+    [InlineData("truncated gzip", "corrupt gzip data: truncated or damaged (the trailer's size does not match)")]
+    public async Task A_file_that_is_not_a_profile_exits_1_with_one_line_naming_the_file(string kind, string? reason)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"odigos-ui-not-a-profile-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(path, NotAProfile(kind));
+        try
+        {
+            using OdigosUiProcess cli = OdigosUiProcess.Start("profiles", "convert", path, "--to", "folded");
+            Assert.True(await cli.WaitForExitAsync(Timeout));
+
+            Assert.Equal(1, cli.ExitCode);
+            var line = Assert.Single(Lines(cli.StandardError));
+            // The file's name in front shows the converter refused it; an unforeseen exception is reported without it.
+            Assert.StartsWith($"odigos-ui: {path}: ", line, StringComparison.Ordinal);
+            if (reason is not null)
+            {
+                Assert.Equal($"odigos-ui: {path}: {reason}", line);
+            }
+
+            Assert.Empty(cli.StandardOutput);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte[] NotAProfile(string kind)
+    {
+        switch (kind)
+        {
+            case "random bytes":
+                var random = new byte[4096];
+                new Random(12).NextBytes(random);
+                return random;
+            case "text file":
+                return System.Text.Encoding.UTF8.GetBytes("This is a text file, not a profile.\nIt has two lines.\n");
+            case "empty file":
+                return [];
+            case "truncated gzip":
+                using (var buffer = new MemoryStream())
+                {
+                    using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        SyntheticPayloads.Small(5).WriteTo(gzip);
+                    }
+
+                    return buffer.ToArray()[..(int)(buffer.Length / 2)];
+                }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }

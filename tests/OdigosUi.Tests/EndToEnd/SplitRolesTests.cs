@@ -67,4 +67,81 @@ public sealed class SplitRolesTests
             }
         }
     }
+
+    [Fact]
+    public async Task Split_roles_and_all_in_one_show_the_same_totals_for_multi_value_and_timestamped_samples()
+    {
+        var (ui, uiAddresses) = await Start("--Role=ui");
+        var (gateway, gatewayAddresses) = await Start("--Role=gateway", $"--Gateway:UiUrl={uiAddresses.Grpc}");
+        var (node, nodeAddresses) = await Start("--Role=node", $"--Collector:GatewayUrl={gatewayAddresses.Grpc}");
+        var (all, allAddresses) = await Start("--Role=all");
+        try
+        {
+            var request = MixedValuePayload.Create(
+                new Dictionary<string, string> { ["service.name"] = "checkout" },
+                (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+            const string source = "local/Process/checkout";
+
+            using var nodeApi = new HttpClient { BaseAddress = nodeAddresses.Ui.Single() };
+            using var uiApi = new HttpClient { BaseAddress = uiAddresses.Ui.Single() };
+            using var allApi = new HttpClient { BaseAddress = allAddresses.Ui.Single() };
+            (await nodeApi.PutAsync($"/api/sources/{source}", null)).EnsureSuccessStatusCode();
+            (await uiApi.PostAsync($"/api/profiling/{source}", null)).EnsureSuccessStatusCode();
+            (await allApi.PutAsync($"/api/sources/{source}", null)).EnsureSuccessStatusCode();
+            (await allApi.PostAsync($"/api/profiling/{source}", null)).EnsureSuccessStatusCode();
+
+            await PostOtlpAsync(nodeAddresses.Http, request);
+            await PostOtlpAsync(allAddresses.Http, request);
+
+            foreach (var (type, expected) in MixedValuePayload.ExpectedFolded)
+            {
+                var path = $"/api/profiling/{source}/flamegraph?format=folded&window=all&profileType={Uri.EscapeDataString(type)}";
+                var split = await EventuallyFoldedAsync(uiApi, path, expected);
+                var inOne = await EventuallyFoldedAsync(allApi, path, expected);
+                Assert.Equal(expected, split);
+                Assert.Equal(split, inOne);
+                Assert.Equal(MixedValuePayload.ExpectedTotals[type], FoldedTotal(split));
+            }
+        }
+        finally
+        {
+            foreach (var app in new[] { node, gateway, ui, all })
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task PostOtlpAsync(Uri? otlpHttp, IMessage request)
+    {
+        using var otlp = new HttpClient { BaseAddress = otlpHttp };
+        using var content = new ByteArrayContent(request.ToByteArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        using var response = await otlp.PostAsync("/v1development/profiles", content);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The folded text once it equals <paramref name="expected"/>, or the last one read at the deadline.</summary>
+    private static async Task<string> EventuallyFoldedAsync(HttpClient api, string path, string expected)
+    {
+        var folded = "";
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await api.GetAsync(path);
+            folded = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode && folded == expected)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return folded;
+    }
+
+    private static long FoldedTotal(string folded) =>
+        folded.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -62,7 +62,6 @@ public sealed class ProfilerHealthTests
         var builder = OdigosUiHost.CreateBuilder(TestArgs.With("--Ui:Url=http://127.0.0.1:0", "--Profiling:ProfilerEnabled=true", "--Profiling:SamplesPerSecond=99"));
         await using var app = builder.Build();
         app.MapOdigosUi();
-        app.MapProfilerStatus();
         await app.StartAsync();
         try
         {
@@ -115,7 +114,6 @@ public sealed class ProfilerHealthTests
     {
         var app = OdigosUiHost.CreateBuilder(TestArgs.With(["--Ui:Url=http://127.0.0.1:0", .. args])).Build();
         app.MapOdigosUi();
-        app.MapProfilerStatus();
         await app.StartAsync();
         return app;
     }

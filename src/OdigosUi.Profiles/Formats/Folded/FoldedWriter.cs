@@ -31,7 +31,7 @@ public static class FoldedWriter
             builder.Clear();
             for (var i = path.Count - 1; i >= 0; i--)
             {
-                builder.Append(snapshot.Label(path[i]));
+                AppendLabel(builder, snapshot.Label(path[i]));
                 if (i > 0)
                 {
                     builder.Append(';');
@@ -53,6 +53,18 @@ public static class FoldedWriter
         }
 
         return output;
+    }
+
+    /// <summary>A line break inside a label (seen in real pprof files) would split the line: it becomes U+FFFD.</summary>
+    private static void AppendLabel(StringBuilder builder, string label)
+    {
+        if (label.AsSpan().IndexOfAny('\n', '\r') < 0)
+        {
+            builder.Append(label);
+            return;
+        }
+
+        builder.Append(label.Replace('\n', '\uFFFD').Replace('\r', '\uFFFD'));
     }
 
     public static string WriteString(ProfileSnapshot snapshot) => Encoding.UTF8.GetString(Write(snapshot));

@@ -27,7 +27,7 @@ public static class PprofReader
         PprofProto.Profile source;
         try
         {
-            source = PprofProto.Profile.Parser.ParseFrom(uncompressedPprof);
+            source = LenientProtobuf.Parse(PprofProto.Profile.Parser, uncompressedPprof);
         }
         catch (InvalidProtocolBufferException ex)
         {
@@ -124,6 +124,7 @@ file sealed class PprofConverter(PprofProto.Profile source)
 
     private void AddFunctions()
     {
+        var repairIds = HasBrokenDotnetFunctionIds();
         for (var i = 0; i < source.Function.Count; i++)
         {
             var f = source.Function[i];
@@ -134,9 +135,19 @@ file sealed class PprofConverter(PprofProto.Profile source)
                 FilenameStrindex = TryIntern(f.Filename) ?? throw BadString($"function[{i}].filename", f.Filename),
                 StartLine = f.StartLine,
             };
-            Register(_functions, f.Id, _dictionary.Add(function), "function", i);
+            var id = repairIds ? source.Location[i].Id : f.Id;
+            Register(_functions, id, _dictionary.Add(function), "function", i);
         }
     }
+
+    /// <summary>
+    /// Some .NET profilers write every function id as 0, one function per location in the same order; as
+    /// Pyroscope does, function i then takes the id of location i, which is what their lines refer to.
+    /// </summary>
+    private bool HasBrokenDotnetFunctionIds() =>
+        source.Function.Count > 0
+        && source.Function.Count == source.Location.Count
+        && source.Function.All(function => function.Id == 0);
 
     private void AddLocations()
     {
