@@ -126,6 +126,8 @@ public sealed class ProfileBuilder
             return index;
         }
 
+        // The process address, as pprof has it: the mapping's range and file offset make it file-relative for readers,
+        // and code without a file (JIT, unmapped) keeps an address that means something.
         var location = new Location
         {
             MappingIndex = frame.Mapping is null ? 0 : Mapping(frame.Mapping),
