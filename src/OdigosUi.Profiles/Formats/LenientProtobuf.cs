@@ -29,6 +29,23 @@ public static class LenientProtobuf
             return parser.ParseFrom(repaired);
         }
     }
+
+    /// <summary>A base-128 varint at <paramref name="position"/>; false when it runs past the end.</summary>
+    internal static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 64 && position < data.Length; shift += 7)
+        {
+            var b = data[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>Rewrites a message's wire bytes, guided by its descriptor, so that every string field is valid UTF-8.</summary>
@@ -54,7 +71,7 @@ file static class Utf8Repair
         while (position < message.Length)
         {
             var tagStart = position;
-            if (!TryReadVarint(message, ref position, out var tag))
+            if (!LenientProtobuf.TryReadVarint(message, ref position, out var tag))
             {
                 return false;
             }
@@ -65,7 +82,7 @@ file static class Utf8Repair
                 var end = position;
                 var fits = wireType switch
                 {
-                    0 => TryReadVarint(message, ref end, out _),
+                    0 => LenientProtobuf.TryReadVarint(message, ref end, out _),
                     1 => (end += 8) <= message.Length,
                     5 => (end += 4) <= message.Length,
                     _ => false,
@@ -81,7 +98,7 @@ file static class Utf8Repair
             }
 
             output.Write(message[tagStart..position]);
-            if (!TryReadVarint(message, ref position, out var length) || length > (ulong)(message.Length - position))
+            if (!LenientProtobuf.TryReadVarint(message, ref position, out var length) || length > (ulong)(message.Length - position))
             {
                 return false;
             }
@@ -126,21 +143,5 @@ file static class Utf8Repair
 
         output.WriteByte((byte)length);
         output.Write(payload);
-    }
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64 && position < data.Length; shift += 7)
-        {
-            var b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

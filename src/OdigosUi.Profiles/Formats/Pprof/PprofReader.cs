@@ -332,7 +332,7 @@ file static class PprofSniffer
         var position = 0;
         while (position < data.Length)
         {
-            if (!TryReadVarint(data, ref position, out var tag) || tag >> 3 is 0 or > int.MaxValue)
+            if (!LenientProtobuf.TryReadVarint(data, ref position, out var tag) || tag >> 3 is 0 or > int.MaxValue)
                 return false;
             var field = (int)(tag >> 3);
             var wireType = (int)(tag & 7);
@@ -341,7 +341,7 @@ file static class PprofSniffer
             switch (wireType)
             {
                 case 0:
-                    if (!TryReadVarint(data, ref position, out _))
+                    if (!LenientProtobuf.TryReadVarint(data, ref position, out _))
                         return false;
                     break;
                 case 1:
@@ -351,7 +351,7 @@ file static class PprofSniffer
                     position += 4;
                     break;
                 default:
-                    if (!TryReadVarint(data, ref position, out var length) || length > (ulong)(data.Length - position))
+                    if (!LenientProtobuf.TryReadVarint(data, ref position, out var length) || length > (ulong)(data.Length - position))
                         return false;
                     hasSampleType |= field == SampleTypeField;
                     if (field == StringTableField)
@@ -372,17 +372,4 @@ file static class PprofSniffer
         13 => wireType is 0 or 2,
         _ => wireType is 0 or 1 or 2 or 5,
     };
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64 && position < data.Length; shift += 7)
-        {
-            var b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-                return true;
-        }
-        return false;
-    }
 }
