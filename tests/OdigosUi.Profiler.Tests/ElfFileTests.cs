@@ -28,6 +28,26 @@ public sealed class ElfFileTests
     }
 
     [Fact]
+    public void Lists_the_named_sections_at_the_offsets_and_addresses_readelf_reports()
+    {
+        var program = NativeTestProgram.Instance;
+        var elf = ElfFile.Open(program.Path);
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("readelf", ["-W", "-S", program.Path]) { RedirectStandardOutput = true })!;
+        var readelf = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var line = readelf.Split('\n').Single(l => l.Contains(" .eh_frame ", StringComparison.Ordinal));
+        var fields = line[(line.IndexOf(".eh_frame ", StringComparison.Ordinal) + 10)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        var ehFrame = elf.Section(".eh_frame");
+        Assert.NotNull(ehFrame);
+        Assert.Equal(Convert.ToUInt64(fields[1], 16), ehFrame.VirtualAddress);
+        Assert.Equal(Convert.ToUInt64(fields[2], 16), ehFrame.Offset);
+        Assert.Equal(Convert.ToUInt64(fields[3], 16), ehFrame.Size);
+        Assert.NotNull(elf.Section(".text"));
+        Assert.Null(elf.Section(".no-such-section"));
+    }
+
+    [Fact]
     public void Maps_file_offsets_to_virtual_addresses_through_the_load_segments()
     {
         var elf = ElfFile.Open(NativeTestProgram.Instance.Path);

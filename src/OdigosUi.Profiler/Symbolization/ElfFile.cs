@@ -6,6 +6,9 @@ namespace OdigosUi.Profiler.Symbolization;
 /// <summary>A PT_LOAD segment: file range [Offset, Offset + FileSize) is loaded at VirtualAddress.</summary>
 public readonly record struct LoadSegment(ulong Offset, ulong VirtualAddress, ulong FileSize, ulong MemorySize);
 
+/// <summary>A section header: <see cref="Type"/> 8 (SHT_NOBITS) has no bytes in the file.</summary>
+public sealed record ElfSection(string Name, uint Type, ulong VirtualAddress, ulong Offset, ulong Size);
+
 /// <summary>
 /// The parts of a 64-bit little-endian ELF file a profiler needs: function symbols (.symtab, else .dynsym),
 /// PT_LOAD segments to turn file offsets into virtual addresses, and the GNU build ID.
@@ -19,16 +22,37 @@ public sealed class ElfFile
     private const uint NtGnuBuildId = 3;
     private const int SttFunc = 2;
 
-    private ElfFile(SymbolTable symbols, IReadOnlyList<LoadSegment> segments, string? buildId)
+    private ElfFile(string path, SymbolTable symbols, IReadOnlyList<LoadSegment> segments, IReadOnlyList<ElfSection> sections, string? buildId)
     {
+        Path = path;
         Symbols = symbols;
         LoadSegments = segments;
+        Sections = sections;
         BuildId = buildId;
     }
+
+    /// <summary>The path the file was opened by (a /proc/PID/map_files path is gone with its process).</summary>
+    public string Path { get; }
 
     public SymbolTable Symbols { get; }
 
     public IReadOnlyList<LoadSegment> LoadSegments { get; }
+
+    /// <summary>The named sections (headers only: read their bytes from the file when needed).</summary>
+    public IReadOnlyList<ElfSection> Sections { get; }
+
+    public ElfSection? Section(string name)
+    {
+        foreach (var section in Sections)
+        {
+            if (section.Name == name)
+            {
+                return section;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Lower-case hex, or null when the file has no .note.gnu.build-id.</summary>
     public string? BuildId { get; }
@@ -43,7 +67,7 @@ public sealed class ElfFile
     }
 
     /// <summary>What this object keeps in memory, in bytes.</summary>
-    public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L;
+    public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L + Sections.Sum(s => 64L + s.Name.Length * 2);
 
     public static bool TryOpen(string path, out ElfFile? elf, out string? error)
     {
@@ -123,7 +147,9 @@ public sealed class ElfFile
             }
         }
 
+        var shstrndx = U16(header, 0x3E);
         var sections = ReadSections(file, shoff, shentsize, shnum);
+        var named = NameSections(file, sections, shstrndx);
         string? buildId = null;
         foreach (var section in sections)
         {
@@ -139,7 +165,7 @@ public sealed class ElfFile
             symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp);
         }
 
-        return new ElfFile(symbols, segments, buildId);
+        return new ElfFile(path, symbols, segments, named, buildId);
     }
 
     /// <summary>The link-time virtual address of a file offset, through the PT_LOAD segment that holds it.</summary>
@@ -156,11 +182,35 @@ public sealed class ElfFile
         return null;
     }
 
-    private readonly record struct Section(uint Type, ulong Offset, ulong Size, uint Link, ulong EntrySize);
+    private readonly record struct SectionHeader(uint NameOffset, uint Type, ulong Address, ulong Offset, ulong Size, uint Link, ulong EntrySize);
 
-    private static List<Section> ReadSections(Image file, ulong shoff, int shentsize, int shnum)
+    private static List<ElfSection> NameSections(Image file, List<SectionHeader> sections, int shstrndx)
     {
-        var sections = new List<Section>();
+        var named = new List<ElfSection>();
+        if (shstrndx <= 0 || shstrndx >= sections.Count)
+        {
+            return named;
+        }
+
+        var names = file.Slice(sections[shstrndx].Offset, sections[shstrndx].Size);
+        foreach (var section in sections)
+        {
+            if (section.NameOffset >= names.Length || names[(int)section.NameOffset] == 0)
+            {
+                continue;
+            }
+
+            var name = names[(int)section.NameOffset..];
+            var end = name.IndexOf((byte)0);
+            named.Add(new ElfSection(System.Text.Encoding.UTF8.GetString(end < 0 ? name : name[..end]), section.Type, section.Address, section.Offset, section.Size));
+        }
+
+        return named;
+    }
+
+    private static List<SectionHeader> ReadSections(Image file, ulong shoff, int shentsize, int shnum)
+    {
+        var sections = new List<SectionHeader>();
         if (shoff == 0 || shentsize < 64)
         {
             return sections;
@@ -170,7 +220,7 @@ public sealed class ElfFile
         for (var i = 0; i < shnum && (i + 1) * shentsize <= table.Length; i++)
         {
             var s = table[(i * shentsize)..];
-            sections.Add(new Section(U32(s, 4), U64(s, 24), U64(s, 32), U32(s, 40), U64(s, 56)));
+            sections.Add(new SectionHeader(U32(s, 0), U32(s, 4), U64(s, 16), U64(s, 24), U64(s, 32), U32(s, 40), U64(s, 56)));
         }
 
         return sections;
@@ -180,7 +230,7 @@ public sealed class ElfFile
     /// The function symbols of the (first) section of <paramref name="type"/>: counted first, so the table is allocated
     /// once; their names stay in the file and are read when a sample first hits them.
     /// </summary>
-    private static SymbolTable ReadFunctions(Image file, List<Section> sections, uint type, string path, FileStamp stamp)
+    private static SymbolTable ReadFunctions(Image file, List<SectionHeader> sections, uint type, string path, FileStamp stamp)
     {
         var index = sections.FindIndex(s => s.Type == type && s.Link < sections.Count && s.EntrySize >= 24);
         if (index < 0)
@@ -200,7 +250,7 @@ public sealed class ElfFile
         return builder.Build();
     }
 
-    private static int ScanFunctions(Image file, List<Section> sections, Section section, SymbolTable.Builder? builder)
+    private static int ScanFunctions(Image file, List<SectionHeader> sections, SectionHeader section, SymbolTable.Builder? builder)
     {
         var count = 0;
         var strings = sections[(int)section.Link];
