@@ -160,6 +160,13 @@ public sealed class ElfFile
         }
 
         var symbols = ReadFunctions(file, sections, ShtSymtab, path, stamp);
+        if (symbols.Count == 0 && GoPclnTab.FindSection(named) is { } gopclntab)
+        {
+            // A stripped Go binary still has every function's name in the runtime's pc-line table.
+            var text = named.Find(s => s.Name == ".text")?.VirtualAddress ?? 0;
+            symbols = GoPclnTab.ReadSymbols(file.Slice(gopclntab.Offset, gopclntab.Size), gopclntab, text, path, stamp) ?? SymbolTable.Empty;
+        }
+
         if (symbols.Count == 0)
         {
             symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp);
