@@ -117,6 +117,74 @@ public sealed class GoPclnTabTests(ITestOutputHelper output)
         Assert.Null(table.FileLine(0));
     }
 
+    /// <summary>
+    /// Only Go 1.19 is installed, so the other layouts are made from its table: 1.20+ differs only in the magic and in
+    /// a field after the ones read; 1.16-1.17 has no text start and pointer-sized entries in the func table and _func.
+    /// </summary>
+    [Fact]
+    public void Reads_the_go_1_16_and_1_20_layouts_the_same_as_the_1_18_one()
+    {
+        var section = GoTestProgram.Instance.StrippedSection();
+        var original = Parse(section);
+        Assert.NotNull(original);
+        var pcs = original.Symbols.Symbols.Where((_, i) => i % 5 == 0).SelectMany(s => new[] { s.Address, s.Address + s.Size / 2 }).ToList();
+
+        var go120 = (byte[])section.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(go120, 0xfffffff1);
+        var go116 = ToGo116(section);
+
+        foreach (var (version, bytes) in new[] { (GoPclnTabVersion.Go120, go120), (GoPclnTabVersion.Go116, go116) })
+        {
+            var table = Parse(bytes);
+            Assert.NotNull(table);
+            Assert.Equal(version, table.Version);
+            Assert.Equal(original.Symbols.Symbols, table.Symbols.Symbols);
+            Assert.Equal(pcs.Select(original.FileLine), pcs.Select(table.FileLine));
+        }
+    }
+
+    /// <summary>The 1.18 table rewritten in the 1.16 layout: the same name, cu, file and pc tables, a new func table and _func records at the end.</summary>
+    private static byte[] ToGo116(byte[] go118)
+    {
+        var d = go118.AsSpan();
+        var nfunc = (int)BinaryPrimitives.ReadUInt64LittleEndian(d[8..]);
+        var textStart = BinaryPrimitives.ReadUInt64LittleEndian(d[24..]);
+        var funcTab = (int)BinaryPrimitives.ReadUInt64LittleEndian(d[(32 + 4 * 8)..]);
+        const int Record = 48;
+        var pairs = (nfunc + 1) * 16;
+        var result = new byte[funcTab + pairs + nfunc * Record];
+        d[..funcTab].CopyTo(result);
+        var r = result.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(r, 0xfffffffa);
+
+        // nfunc, nfiles, then the five offsets (the func table's unchanged: the new one starts where the old one did).
+        for (var field = 0; field < 7; field++)
+        {
+            var value = BinaryPrimitives.ReadUInt64LittleEndian(d[(8 + (field < 2 ? field : field + 1) * 8)..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[(8 + field * 8)..], value);
+        }
+
+        for (var i = 0; i <= nfunc; i++)
+        {
+            var entry = textStart + BinaryPrimitives.ReadUInt32LittleEndian(d[(funcTab + i * 8)..]);
+            var funcOffset = BinaryPrimitives.ReadUInt32LittleEndian(d[(funcTab + i * 8 + 4)..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[(funcTab + i * 16)..], entry);
+            if (i == nfunc)
+            {
+                break;
+            }
+
+            var record = pairs + i * Record;
+            BinaryPrimitives.WriteUInt64LittleEndian(r[(funcTab + i * 16 + 8)..], (ulong)record);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[(funcTab + record)..], entry);
+
+            // nameoff, args, deferreturn, pcsp, pcfile, pcln, npcdata, cuOffset, then funcID, pad and nfuncdata.
+            d.Slice(funcTab + (int)funcOffset + 4, 36).CopyTo(r[(funcTab + record + 8)..]);
+        }
+
+        return result;
+    }
+
     [Fact]
     public void Truncated_sections_give_null_or_fewer_functions_and_never_throw()
     {
