@@ -117,6 +117,50 @@ public sealed class GoPclnTabTests(ITestOutputHelper output)
         Assert.Null(table.FileLine(0));
     }
 
+    [Fact]
+    public async Task Profiles_a_stripped_go_program_with_the_names_of_its_pclntab()
+    {
+        var go = GoTestProgram.Instance;
+        using var child = Process.Start(new ProcessStartInfo(go.Stripped, "12") { RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException("the Go test program did not start");
+        try
+        {
+            // It prints f(1000) first, then spins in main.spin until its time is up (the closure calling it is inlined into main.main).
+            Assert.NotNull(await child.StandardOutput.ReadLineAsync());
+            using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, ReportInterval = TimeSpan.FromSeconds(1) });
+            profiler.Start();
+            var stacks = new List<IReadOnlyList<(string Name, string Type)>>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await profiler.RunAsync(
+                (request, _) =>
+                {
+                    if (ProfilerDriver.Process(request, child.Id) is { } resource)
+                    {
+                        stacks.AddRange(ProfilerDriver.Stacks(request, resource));
+                        if (stacks.Count(s => s[0].Name == "main.spin") >= 20)
+                        {
+                            timeout.Cancel();
+                        }
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+                timeout.Token);
+
+            var spin = stacks.Count(s => s[0].Name == "main.spin");
+            output.WriteLine($"{stacks.Count} stacks, {spin} with main.spin as the leaf; e.g. {string.Join(";", stacks.FirstOrDefault(s => s[0].Name == "main.spin")?.Reverse().Select(f => f.Name) ?? [])}");
+            Assert.True(spin >= 5, $"only {spin} of {stacks.Count} stacks end in main.spin; stats {profiler.Stats}");
+            Assert.Contains(stacks, s => ProfilerDriver.Calls(s, "main.main", "main.spin") && ProfilerDriver.Calls(s, "runtime.main", "main.main"));
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill();
+            }
+        }
+    }
+
     /// <summary>
     /// Only Go 1.19 is installed, so the other layouts are made from its table: 1.20+ differs only in the magic and in
     /// a field after the ones read; 1.16-1.17 has no text start and pointer-sized entries in the func table and _func.
@@ -368,7 +412,7 @@ internal sealed class GoTestProgram
     public static readonly string[] KnownFunctions = ["main.spin", "main.(*T).Method", "main.main.func1", "main.main", "runtime.goexit", "runtime.main"];
 
     /// <summary>The line of <c>func spin</c> in <see cref="Source"/>.</summary>
-    public const int SpinLine = 14;
+    public const int SpinLine = 16;
 
     private const string Source = """
         package main
@@ -376,6 +420,8 @@ internal sealed class GoTestProgram
         import (
         	"fmt"
         	"os"
+        	"strconv"
+        	"time"
         )
 
         type T struct{ n int }
@@ -396,6 +442,15 @@ internal sealed class GoTestProgram
         	t := &T{n: len(os.Args)}
         	f := func(y int) int { return spin(y) + t.Method(y) }
         	fmt.Println(f(1000))
+        	if len(os.Args) > 1 {
+        		seconds, _ := strconv.Atoi(os.Args[1])
+        		deadline := time.Now().Add(time.Duration(seconds) * time.Second)
+        		sink := 0
+        		for time.Now().Before(deadline) {
+        			sink += f(1000000)
+        		}
+        		fmt.Println(sink)
+        	}
         }
         """;
 
