@@ -60,8 +60,8 @@ public sealed class GoPclnTab
     }
 
     /// <summary>
-    /// Reads the pclntab section of <paramref name="elf"/> from <see cref="ElfFile.Path"/> (only that section) and
-    /// parses it; null when the file has none, it is larger than <see cref="MaxSectionBytes"/>, cannot be read or is
+    /// Reads the pclntab section of <paramref name="elf"/> from <see cref="ElfFile.Path"/> (only that section, kept in
+    /// memory for <see cref="FileLine"/>; the names are copied into <see cref="Symbols"/>) and parses it; null when the file has none, it is larger than <see cref="MaxSectionBytes"/>, cannot be read or is
     /// not a pclntab this parser knows.
     /// </summary>
     public static GoPclnTab? Read(ElfFile elf)
@@ -156,8 +156,10 @@ public sealed class GoPclnTab
     }
 
     /// <summary>
-    /// The source file and line of <paramref name="pc"/> (a link-time address inside a function) from the function's
-    /// pcfile and pcln tables; null when no function covers it or its tables do not say.
+    /// The source file and line of <paramref name="pc"/> (a link-time address inside a function; for a return address
+    /// pass the call's, pc - 1) from the function's pcfile and pcln tables; null when no function covers it or its
+    /// tables do not say. Where code was inlined this is the inlined code's position (the inline tree that would name
+    /// the inlined function is not read).
     /// </summary>
     public (string File, int Line)? FileLine(ulong pc)
     {
