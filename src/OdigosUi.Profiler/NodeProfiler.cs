@@ -3,6 +3,7 @@ using OdigosUi.Profiler.Otlp;
 using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
+using OdigosUi.Profiler.Unwinding;
 using OdigosUi.Profiles.Otlp.Collector;
 
 namespace OdigosUi.Profiler;
@@ -21,6 +22,12 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     private readonly ProcessTable _processes;
     private readonly List<ulong> _kernel = [];
     private readonly List<ulong> _user = [];
+    private readonly List<ulong> _unwound = [];
+    private readonly long[] _stops = new long[Enum.GetValues<UnwindStop>().Length];
+    private readonly ProcessUnwindInfo _unwindInfo;
+    private long _walks;
+    private long _spliced;
+    private long _unwoundFrames;
     private PerfEventSampler? _sampler;
     private SampleWindow _window = new(0);
     private long _monotonicToUnixNs;
@@ -33,6 +40,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         Options = options;
         _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
+        _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
     }
 
     public NodeProfilerOptions Options { get; }
@@ -41,7 +49,26 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         _sampler?.SampleCount ?? 0,
         _sampler?.LostCount ?? 0,
         Volatile.Read(ref _processCount),
-        Interlocked.Read(ref _emitted));
+        Interlocked.Read(ref _emitted))
+    {
+        Unwinding = UnwindStatistics(),
+    };
+
+    private UnwindStats UnwindStatistics()
+    {
+        var stopped = new Dictionary<string, long>();
+        foreach (var stop in Enum.GetValues<UnwindStop>())
+        {
+            if (stop != UnwindStop.Complete && Interlocked.Read(ref _stops[(int)stop]) is var count and > 0)
+            {
+                stopped[stop.ToString()] = count;
+            }
+        }
+
+        return new UnwindStats(Interlocked.Read(ref _walks), Interlocked.Read(ref _stops[(int)UnwindStop.Complete]), Interlocked.Read(ref _spliced), Interlocked.Read(ref _unwoundFrames), stopped);
+    }
+
+    internal UnwindTableCache UnwindTables => _unwindInfo.Tables;
 
     /// <summary>The per-process state (read it on the thread that runs <see cref="Collect"/>).</summary>
     internal ProcessTable Processes => _processes;
@@ -59,7 +86,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
 
         _monotonicToUnixNs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 - PerfNative.MonotonicNanoseconds();
         _window = new SampleWindow(NowUnixNano());
-        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true));
+        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true, Options.UserStackBytes));
     }
 
     /// <summary>
@@ -165,6 +192,11 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
 
         var process = _processes.Get(sample.Pid, sample.TimeMonotonicNs);
         Callchain.Split(sample.Callchain, _kernel, _user);
+        if (sample.Registers.Valid && !sample.UserStack.IsEmpty)
+        {
+            UnwindUser(process.Symbols, sample);
+        }
+
         var frames = new ResolvedFrame[_kernel.Count + _user.Count];
         for (var i = 0; i < _kernel.Count; i++)
         {
@@ -178,6 +210,40 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
 
         var time = (ulong)((long)sample.TimeMonotonicNs + _monotonicToUnixNs);
         _window.Add(new CollectedSample(sample.Pid, sample.Tid, time, frames), process.Info, process.ThreadName(sample.Tid));
+    }
+
+    /// <summary>
+    /// Replaces the kernel's frame-pointer callchain in <see cref="_user"/> with the CFI walk of the sample's stack copy;
+    /// a walk that stopped early goes on with the kernel's chain from the frame where both meet (frame-pointer code the
+    /// copy did not reach).
+    /// </summary>
+    private void UnwindUser(ProcessSymbols process, in PerfSample sample)
+    {
+        _unwound.Clear();
+        _unwindInfo.Process = process;
+        var registers = sample.Registers;
+        var stop = StackUnwinder.Unwind(new UserStack(registers.Ip, registers.Sp, registers.Bp, sample.UserStack, sample.UserStackFull), _unwindInfo, _unwound);
+        _unwindInfo.Process = null;
+        Interlocked.Increment(ref _stops[(int)stop]);
+        Interlocked.Increment(ref _walks);
+        if (stop != UnwindStop.Complete && _unwound.Count > 1)
+        {
+            var meet = _user.IndexOf(_unwound[^1]);
+            if (meet > 0 && meet < _user.Count - 1)
+            {
+                _unwound.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_user)[(meet + 1)..]);
+                Interlocked.Increment(ref _spliced);
+            }
+        }
+
+        // Only a walk cut short by the size of the copy can lose to the kernel's chain (frame-pointer code all the way up).
+        if (stop != UnwindStop.StackCopyTooSmall || _unwound.Count >= _user.Count)
+        {
+            _user.Clear();
+            _user.AddRange(_unwound);
+        }
+
+        Interlocked.Add(ref _unwoundFrames, _user.Count);
     }
 
     void IPerfRecordHandler.OnExit(int pid, int tid, ulong timeMonotonicNs)
@@ -209,6 +275,25 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         if (_processes.Find(mapping.Pid) is { } process)
         {
             process.Symbols.MappingAdded(MemoryMapping.From(mapping));
+        }
+    }
+
+    private sealed class ProcessUnwindInfo(ElfCache elfCache, UnwindTableCache tables) : IUnwindInfo
+    {
+        public UnwindTableCache Tables { get; } = tables;
+
+        public ProcessSymbols? Process { get; set; }
+
+        public bool TryFind(ulong pc, out UnwindTable table, out ulong linkTimePc)
+        {
+            if (Process is null)
+            {
+                table = UnwindTable.Empty;
+                linkTimePc = 0;
+                return false;
+            }
+
+            return Process.TryFindUnwindTable(pc, elfCache, Tables, out table, out linkTimePc);
         }
     }
 

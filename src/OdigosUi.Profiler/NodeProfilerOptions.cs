@@ -21,6 +21,17 @@ public sealed record NodeProfilerOptions
     /// <summary>Bound of the parsed ELF symbol tables kept across processes (least recently used evicted).</summary>
     public long SymbolCacheBytes { get; init; } = Symbolization.ElfCache.DefaultMaxBytes;
 
+    /// <summary>
+    /// Bytes of each sampled thread's user stack the kernel copies for DWARF unwinding (a multiple of 8, at most 65528);
+    /// 0 walks user stacks by frame pointer only (the kernel's callchain).
+    /// </summary>
+    public int UserStackBytes { get; init; } = DefaultUserStackBytes;
+
+    public const int DefaultUserStackBytes = 16384;
+
+    /// <summary>Bound of the compiled unwind tables kept across processes (least recently used evicted).</summary>
+    public long UnwindCacheBytes { get; init; } = Unwinding.UnwindTableCache.DefaultMaxBytes;
+
     /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
     public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
 
@@ -41,6 +52,16 @@ public sealed record NodeProfilerOptions
             throw new ArgumentOutOfRangeException(nameof(SymbolCacheBytes), SymbolCacheBytes, "must be at least 1 MiB");
         }
 
+        if (UserStackBytes is < 0 or > Sampling.PerfSamplerOptions.MaxUserStackBytes || UserStackBytes % 8 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(UserStackBytes), UserStackBytes, $"must be a multiple of 8 between 0 and {Sampling.PerfSamplerOptions.MaxUserStackBytes}");
+        }
+
+        if (UnwindCacheBytes < 1 << 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(UnwindCacheBytes), UnwindCacheBytes, "must be at least 1 MiB");
+        }
+
         if (MaxCachedFrames < 1_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxCachedFrames), MaxCachedFrames, "must be at least 1000");
@@ -49,4 +70,19 @@ public sealed record NodeProfilerOptions
 }
 
 /// <summary>Counters since <see cref="NodeProfiler.Start"/>.</summary>
-public sealed record ProfilerStats(long Samples, long LostSamples, int Processes, long EmittedRequests);
+public sealed record ProfilerStats(long Samples, long LostSamples, int Processes, long EmittedRequests)
+{
+    public UnwindStats Unwinding { get; init; } = UnwindStats.None;
+}
+
+/// <summary>
+/// How the user stacks were walked: <see cref="Walks"/> by DWARF CFI (with frame-pointer steps through code without
+/// CFI), of which <see cref="Complete"/> reached the thread's first frame; the others by why they stopped early.
+/// <see cref="Spliced"/> walks that stopped early were continued by the kernel's frame-pointer callchain.
+/// </summary>
+public sealed record UnwindStats(long Walks, long Complete, long Spliced, long Frames, IReadOnlyDictionary<string, long> StoppedEarly)
+{
+    public static UnwindStats None { get; } = new(0, 0, 0, 0, new Dictionary<string, long>());
+
+    public double MeanDepth => Walks == 0 ? 0 : Math.Round((double)Frames / Walks, 2);
+}

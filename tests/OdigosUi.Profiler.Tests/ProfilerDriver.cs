@@ -51,6 +51,10 @@ internal static class ProfilerDriver
         }
     }
 
+    /// <summary>Every stack of <see cref="Stacks"/> with the number of samples it stands for (its timestamps).</summary>
+    public static IEnumerable<(IReadOnlyList<(string Name, string Type)> Stack, int Count)> CountedStacks(ExportProfilesServiceRequest request, ResourceProfiles resource) =>
+        Stacks(request, resource).Zip(resource.ScopeProfiles[0].Profiles[0].Samples, (stack, sample) => (stack, Math.Max(1, sample.TimestampsUnixNano.Count)));
+
     /// <summary>True when <paramref name="callee"/> is directly called by <paramref name="caller"/> in the leaf-first stack.</summary>
     public static bool Calls(IReadOnlyList<(string Name, string Type)> stack, string caller, string callee)
     {

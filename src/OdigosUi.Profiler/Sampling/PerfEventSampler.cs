@@ -5,8 +5,13 @@ namespace OdigosUi.Profiler.Sampling;
 /// <summary>
 /// What to sample: every process (<see cref="TargetPid"/> null) or one process and its children; with
 /// <see cref="TrackProcesses"/> the kernel also reports exits, execs, thread names and new executable mappings.
+/// With <see cref="UserStackBytes"/> (a multiple of 8 up to 65528) each sample also carries the user registers and a copy
+/// of that many bytes of the user stack, for DWARF unwinding (x86-64 only).
 /// </summary>
-public sealed record PerfSamplerOptions(int SamplesPerSecond = 19, int? TargetPid = null, int DataPagesPerCpu = 64, bool TrackProcesses = false);
+public sealed record PerfSamplerOptions(int SamplesPerSecond = 19, int? TargetPid = null, int DataPagesPerCpu = 64, bool TrackProcesses = false, int UserStackBytes = 0)
+{
+    public const int MaxUserStackBytes = 65528;
+}
 
 /// <summary>
 /// CPU-clock sampling with kernel and user callchains through perf_event_open, one event and ring buffer per online CPU.
@@ -46,13 +51,23 @@ public sealed class PerfEventSampler : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "DataPagesPerCpu must be a power of two");
         }
 
+        if (options.UserStackBytes is < 0 or > PerfSamplerOptions.MaxUserStackBytes || options.UserStackBytes % 8 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"UserStackBytes must be a multiple of 8 between 0 and {PerfSamplerOptions.MaxUserStackBytes}");
+        }
+
+        if (options.UserStackBytes > 0 && RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            throw new ProfilerUnavailableException($"user stack sampling is implemented for x86-64 only, not {RuntimeInformation.ProcessArchitecture}");
+        }
+
         var sampler = new PerfEventSampler();
         try
         {
             foreach (var cpu in OnlineCpus.Read())
             {
                 var fd = Open(options, cpu);
-                sampler._buffers.Add(new PerfRingBuffer(fd, options.DataPagesPerCpu));
+                sampler._buffers.Add(new PerfRingBuffer(fd, options.DataPagesPerCpu, options.UserStackBytes > 0));
             }
 
             foreach (var buffer in sampler._buffers)
@@ -77,7 +92,10 @@ public sealed class PerfEventSampler : IDisposable
             Size = (uint)Marshal.SizeOf<PerfEventAttr>(),
             Config = PerfNative.PerfCountSwCpuClock,
             SampleFreq = (ulong)options.SamplesPerSecond,
-            SampleType = PerfNative.SampleTid | PerfNative.SampleTime | PerfNative.SampleCallchain | PerfNative.SampleCpu,
+            SampleType = PerfNative.SampleTid | PerfNative.SampleTime | PerfNative.SampleCallchain | PerfNative.SampleCpu
+                | (options.UserStackBytes > 0 ? PerfNative.SampleRegsUser | PerfNative.SampleStackUser : 0),
+            SampleRegsUser = options.UserStackBytes > 0 ? PerfNative.X64RegsBpSpIp : 0,
+            SampleStackUser = (uint)options.UserStackBytes,
             Flags = PerfNative.FlagDisabled | PerfNative.FlagFreq | PerfNative.FlagUseClockId
                 | (options.TargetPid is null ? 0 : PerfNative.FlagInherit)
                 | (options.TrackProcesses ? PerfNative.ProcessTrackingFlags : 0),

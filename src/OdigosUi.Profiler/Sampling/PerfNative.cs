@@ -14,6 +14,8 @@ internal struct PerfEventAttr
     [FieldOffset(32)] public ulong ReadFormat;
     [FieldOffset(40)] public ulong Flags;
     [FieldOffset(48)] public uint WakeupEvents;
+    [FieldOffset(80)] public ulong SampleRegsUser;
+    [FieldOffset(88)] public uint SampleStackUser;
     [FieldOffset(92)] public int ClockId;
 }
 
@@ -36,6 +38,11 @@ internal static partial class PerfNative
     public const ulong SampleTime = 1UL << 2;
     public const ulong SampleCallchain = 1UL << 5;
     public const ulong SampleCpu = 1UL << 7;
+    public const ulong SampleRegsUser = 1UL << 12;
+    public const ulong SampleStackUser = 1UL << 13;
+
+    /// <summary>perf_regs of x86-64 in sample order: bp (6), sp (7), ip (8).</summary>
+    public const ulong X64RegsBpSpIp = (1UL << 6) | (1UL << 7) | (1UL << 8);
 
     public const ulong FlagDisabled = 1UL << 0;
     public const ulong FlagInherit = 1UL << 1;

@@ -10,12 +10,14 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
     private readonly nuint _length;
     private readonly byte* _data;
     private readonly ulong _dataSize;
+    private readonly bool _userStacks;
     private byte[] _scratch = new byte[1024];
     private bool _disposed;
 
-    public PerfRingBuffer(int fd, int dataPages)
+    public PerfRingBuffer(int fd, int dataPages, bool userStacks = false)
     {
         _fd = fd;
+        _userStacks = userStacks;
         var pageSize = (nuint)Environment.SystemPageSize;
         _length = pageSize * (nuint)(1 + dataPages);
         _base = PerfNative.Mmap(0, _length, PerfNative.ProtRead | PerfNative.ProtWrite, PerfNative.MapShared, fd, 0);
@@ -153,8 +155,9 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
             SampleIdTime(record)));
     }
 
-    // Layout for TID | TIME | CPU | CALLCHAIN: header, pid, tid, time, cpu, res, nr, ips[nr].
-    private static void DispatchSample(ReadOnlySpan<byte> record, IPerfRecordHandler handler)
+    // Layout for TID | TIME | CPU | CALLCHAIN [| REGS_USER | STACK_USER]: header, pid, tid, time, cpu, res, nr, ips[nr]
+    // [, abi, bp, sp, ip (when abi is not 0), size, data[size], dyn_size (when size is not 0)].
+    private void DispatchSample(ReadOnlySpan<byte> record, IPerfRecordHandler handler)
     {
         if (record.Length < 40)
         {
@@ -169,7 +172,39 @@ internal sealed unsafe class PerfRingBuffer : IDisposable
         var available = (ulong)(record.Length - 40) / 8;
         var count = (int)Math.Min(nr, available);
         var ips = MemoryMarshal.Cast<byte, ulong>(record.Slice(40, count * 8));
-        handler.OnSample(new PerfSample(pid, tid, time, cpu, ips));
+        if (!_userStacks || nr > available)
+        {
+            handler.OnSample(new PerfSample(pid, tid, time, cpu, ips));
+            return;
+        }
+
+        var rest = record[(40 + count * 8)..];
+        var registers = default(UserRegisters);
+        if (rest.Length >= 8)
+        {
+            var abi = MemoryMarshal.Read<ulong>(rest);
+            rest = rest[8..];
+            if (abi != 0 && rest.Length >= 24)
+            {
+                registers = new UserRegisters(true, MemoryMarshal.Read<ulong>(rest[16..]), MemoryMarshal.Read<ulong>(rest[8..]), MemoryMarshal.Read<ulong>(rest));
+                rest = rest[24..];
+            }
+        }
+
+        ReadOnlySpan<byte> stack = default;
+        var full = false;
+        if (rest.Length >= 8)
+        {
+            var size = MemoryMarshal.Read<ulong>(rest);
+            if (size != 0 && (ulong)rest.Length >= 16 + size)
+            {
+                var dynamicSize = MemoryMarshal.Read<ulong>(rest[(8 + (int)size)..]);
+                stack = rest.Slice(8, (int)Math.Min(size, dynamicSize));
+                full = dynamicSize >= size;
+            }
+        }
+
+        handler.OnSample(new PerfSample(pid, tid, time, cpu, ips, registers, stack, full));
     }
 
     public void Dispose()

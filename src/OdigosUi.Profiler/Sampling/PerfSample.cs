@@ -1,8 +1,16 @@
 namespace OdigosUi.Profiler.Sampling;
 
-/// <summary>One PERF_RECORD_SAMPLE; <see cref="Callchain"/> is only valid during the callback.</summary>
+/// <summary>One PERF_RECORD_SAMPLE; <see cref="Callchain"/> and <see cref="UserStack"/> are only valid during the callback.</summary>
 public readonly ref struct PerfSample(int pid, int tid, ulong timeMonotonicNs, int cpu, ReadOnlySpan<ulong> callchain)
 {
+    public PerfSample(int pid, int tid, ulong timeMonotonicNs, int cpu, ReadOnlySpan<ulong> callchain, UserRegisters registers, ReadOnlySpan<byte> userStack, bool userStackFull)
+        : this(pid, tid, timeMonotonicNs, cpu, callchain)
+    {
+        Registers = registers;
+        UserStack = userStack;
+        UserStackFull = userStackFull;
+    }
+
     public int Pid { get; } = pid;
     public int Tid { get; } = tid;
     public ulong TimeMonotonicNs { get; } = timeMonotonicNs;
@@ -10,7 +18,19 @@ public readonly ref struct PerfSample(int pid, int tid, ulong timeMonotonicNs, i
 
     /// <summary>Leaf first, with PERF_CONTEXT_* markers between the kernel and the user part.</summary>
     public ReadOnlySpan<ulong> Callchain { get; } = callchain;
+
+    /// <summary>The user registers at the sample (with <see cref="PerfSamplerOptions.UserStackBytes"/>); invalid for kernel threads.</summary>
+    public UserRegisters Registers { get; }
+
+    /// <summary>The user stack from <see cref="UserRegisters.Sp"/> up, as far as the kernel copied it.</summary>
+    public ReadOnlySpan<byte> UserStack { get; }
+
+    /// <summary>True when the copy filled the requested size: the stack may go on beyond it.</summary>
+    public bool UserStackFull { get; }
 }
+
+/// <summary>The x86-64 user registers a stack walk starts from; <see cref="Valid"/> is false when the kernel gave none.</summary>
+public readonly record struct UserRegisters(bool Valid, ulong Ip, ulong Sp, ulong Bp);
 
 public delegate void PerfSampleCallback(in PerfSample sample);
 

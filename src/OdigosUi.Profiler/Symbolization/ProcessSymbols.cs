@@ -1,3 +1,5 @@
+using OdigosUi.Profiler.Unwinding;
+
 namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>
@@ -226,5 +228,38 @@ public sealed class ProcessSymbols(int pid)
         return Pid;
     }
 
-    internal sealed record MappedFile(MemoryMapping Source, ElfFile? Elf, FrameMapping Mapping);
+    /// <summary>
+    /// The unwind table and link-time address of <paramref name="pc"/>: false outside every executable mapping; an
+    /// empty table for code without CFI (anonymous JIT code, files that are not ELF).
+    /// </summary>
+    internal bool TryFindUnwindTable(ulong pc, ElfCache elfCache, UnwindTableCache tables, out UnwindTable table, out ulong linkTimePc)
+    {
+        table = UnwindTable.Empty;
+        linkTimePc = pc;
+        if (FindMapping(pc) is not { } mapping)
+        {
+            return false;
+        }
+
+        if (!mapping.IsFileBacked)
+        {
+            return true;
+        }
+
+        var file = File(mapping, elfCache);
+        if (file.Elf is not { } elf || elf.FileOffsetToVirtualAddress(pc - mapping.Start + mapping.Offset) is not { } vaddr)
+        {
+            return true;
+        }
+
+        file.Unwind ??= tables.Get(elf, mapping.Identity, null, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", elf.Path);
+        table = file.Unwind;
+        linkTimePc = vaddr;
+        return true;
+    }
+
+    internal sealed record MappedFile(MemoryMapping Source, ElfFile? Elf, FrameMapping Mapping)
+    {
+        public UnwindTable? Unwind { get; set; }
+    }
 }

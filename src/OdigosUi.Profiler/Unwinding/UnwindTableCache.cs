@@ -1,0 +1,111 @@
+using OdigosUi.Profiler.Symbolization;
+
+namespace OdigosUi.Profiler.Unwinding;
+
+/// <summary>
+/// Compiled unwind tables keyed by the object's GNU build id (else the file's device and inode), so libc mapped by
+/// every process of the node, in every container image, is compiled once; least recently used evicted beyond
+/// <see cref="MaxBytes"/>. The CFI is read with positioned reads of its section only. Not thread-safe.
+/// </summary>
+public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMaxBytes)
+{
+    public const long DefaultMaxBytes = 64L << 20;
+
+    /// <summary>Call frame sections larger than this are not read (the largest binaries have a few tens of MiB).</summary>
+    public const long MaxSectionBytes = 128L << 20;
+
+    private readonly Dictionary<string, LinkedListNode<(string Key, UnwindTable Table)>> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Key, UnwindTable Table)> _order = [];
+
+    public long MaxBytes { get; } = maxBytes;
+
+    public long Bytes { get; private set; }
+
+    public int Count => _entries.Count;
+
+    /// <summary>Tables compiled so far (cache misses).</summary>
+    public long Compiles { get; private set; }
+
+    /// <summary>
+    /// The table of <paramref name="elf"/>, compiled from its <c>.eh_frame</c> (read from the first of
+    /// <paramref name="paths"/> that opens), else from the <c>.debug_frame</c> of the object or of <paramref name="debugFile"/>.
+    /// </summary>
+    public UnwindTable Get(ElfFile elf, FileIdentity identity, ElfFile? debugFile, params ReadOnlySpan<string> paths)
+    {
+        var key = elf.BuildId ?? $"{identity.Device}:{identity.Inode}";
+        if (_entries.TryGetValue(key, out var node))
+        {
+            _order.Remove(node);
+            _order.AddFirst(node);
+            return node.Value.Table;
+        }
+
+        Compiles++;
+        var table = Compile(elf, paths);
+        if (table.Count == 0 && debugFile?.Section(".debug_frame") is { Type: not 8 })
+        {
+            table = Compile(debugFile, [debugFile.Path]);
+        }
+
+        _entries[key] = _order.AddFirst((key, table));
+        Bytes += table.EstimatedBytes;
+        while (Bytes > MaxBytes && _order.Last is { } last && last != _order.First)
+        {
+            _order.Remove(last);
+            _entries.Remove(last.Value.Key);
+            Bytes -= last.Value.Table.EstimatedBytes;
+        }
+
+        return table;
+    }
+
+    private static UnwindTable Compile(ElfFile elf, ReadOnlySpan<string> paths)
+    {
+        var section = elf.Section(".eh_frame") is { Type: not 8, Size: > 0 } ehFrame ? ehFrame : elf.Section(".debug_frame");
+        if (section is null || section.Type == 8 || section.Size == 0 || section.Size > MaxSectionBytes)
+        {
+            return UnwindTable.Empty;
+        }
+
+        foreach (var path in paths)
+        {
+            if (Read(path, section) is { } bytes)
+            {
+                return CallFrameInfoCompiler.Compile(bytes, section.VirtualAddress, section.Name == ".debug_frame");
+            }
+        }
+
+        return UnwindTable.Empty;
+    }
+
+    private static byte[]? Read(string path, ElfSection section)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (RandomAccess.GetLength(handle) < (long)(section.Offset + section.Size))
+            {
+                return null;
+            }
+
+            var bytes = new byte[section.Size];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read), (long)section.Offset + read);
+                if (n <= 0)
+                {
+                    return null;
+                }
+
+                read += n;
+            }
+
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
