@@ -63,6 +63,60 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
         return elf;
     }
 
+    /// <summary>
+    /// Looks once for the separate debug file of <paramref name="elf"/>, mapped at <paramref name="path"/> inside the
+    /// file system at <paramref name="root"/> (a process's <c>/proc/PID/root</c>), where gdb and perf look: by build id
+    /// under <c>/usr/lib/debug/.build-id</c>, then by its <c>.gnu_debuglink</c> beside the file, in its <c>.debug</c>
+    /// folder and under <c>/usr/lib/debug</c>. A debug file with another build id is not used.
+    /// </summary>
+    public ElfFile? AttachDebugFile(ElfFile elf, string root, string path)
+    {
+        if (elf.DebugFileSearched)
+        {
+            return elf.DebugFile;
+        }
+
+        ElfFile? found = null;
+        foreach (var candidate in DebugFileCandidates(elf, root, path))
+        {
+            if (ElfFile.TryOpen(candidate, out var debug, out _) && debug is not null
+                && (elf.BuildId is null || debug.BuildId == elf.BuildId)
+                && (debug.SymbolSource == SymbolSource.Symtab || debug.Section(".debug_frame") is not null))
+            {
+                found = debug;
+                break;
+            }
+        }
+
+        var before = elf.EstimatedBytes;
+        elf.AttachDebugFile(found);
+        if (_entries.Values.Any(n => ReferenceEquals(n.Value.Elf, elf)))
+        {
+            Bytes += elf.EstimatedBytes - before;
+        }
+
+        return found;
+    }
+
+    private static IEnumerable<string> DebugFileCandidates(ElfFile elf, string root, string path)
+    {
+        if (elf.BuildId is { Length: > 2 } id)
+        {
+            yield return $"{root}/usr/lib/debug/.build-id/{id[..2]}/{id[2..]}.debug";
+        }
+
+        if (elf.DebugLink is { } link && System.IO.Path.GetDirectoryName(path) is { } directory)
+        {
+            if (System.IO.Path.GetFileName(path) != link)
+            {
+                yield return $"{root}{directory}/{link}";
+            }
+
+            yield return $"{root}{directory}/.debug/{link}";
+            yield return $"{root}/usr/lib/debug{directory}/{link}";
+        }
+    }
+
     private ElfFile? Share(ElfFile? elf)
     {
         if (elf is null)

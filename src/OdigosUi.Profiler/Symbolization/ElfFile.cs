@@ -9,6 +9,15 @@ public readonly record struct LoadSegment(ulong Offset, ulong VirtualAddress, ul
 /// <summary>A section header: <see cref="Type"/> 8 (SHT_NOBITS) has no bytes in the file.</summary>
 public sealed record ElfSection(string Name, uint Type, ulong VirtualAddress, ulong Offset, ulong Size);
 
+/// <summary>Where an ELF file's function symbols came from, best first.</summary>
+public enum SymbolSource
+{
+    Symtab,
+    GoPclnTab,
+    Dynsym,
+    None,
+}
+
 /// <summary>
 /// The parts of a 64-bit little-endian ELF file a profiler needs: function symbols (.symtab, else .dynsym),
 /// PT_LOAD segments to turn file offsets into virtual addresses, and the GNU build ID.
@@ -22,8 +31,10 @@ public sealed class ElfFile
     private const uint NtGnuBuildId = 3;
     private const int SttFunc = 2;
 
-    private ElfFile(string path, SymbolTable symbols, IReadOnlyList<LoadSegment> segments, IReadOnlyList<ElfSection> sections, string? buildId)
+    private ElfFile(string path, SymbolTable symbols, SymbolSource source, IReadOnlyList<LoadSegment> segments, IReadOnlyList<ElfSection> sections, string? buildId, string? debugLink)
     {
+        SymbolSource = source;
+        DebugLink = debugLink;
         Path = path;
         Symbols = symbols;
         LoadSegments = segments;
@@ -35,6 +46,29 @@ public sealed class ElfFile
     public string Path { get; }
 
     public SymbolTable Symbols { get; }
+
+    public SymbolSource SymbolSource { get; }
+
+    /// <summary>The file name in <c>.gnu_debuglink</c>: where the separate debug file of a stripped file is.</summary>
+    public string? DebugLink { get; }
+
+    /// <summary>The separate debug file (found by build id or debug link) once attached; its .symtab names what .dynsym does not.</summary>
+    public ElfFile? DebugFile { get; private set; }
+
+    /// <summary>True once a debug file was looked for (found or not).</summary>
+    internal bool DebugFileSearched { get; private set; }
+
+    /// <summary>The most complete function symbols: the debug file's .symtab when it has one.</summary>
+    public SymbolTable BestSymbols => DebugFile is { SymbolSource: SymbolSource.Symtab } debug ? debug.Symbols : Symbols;
+
+    /// <summary>True when a separate debug file may name more than this file's own symbols.</summary>
+    public bool WantsDebugFile => SymbolSource is SymbolSource.Dynsym or SymbolSource.None || Section(".eh_frame") is null;
+
+    internal void AttachDebugFile(ElfFile? debugFile)
+    {
+        DebugFileSearched = true;
+        DebugFile = debugFile;
+    }
 
     public IReadOnlyList<LoadSegment> LoadSegments { get; }
 
@@ -67,7 +101,7 @@ public sealed class ElfFile
     }
 
     /// <summary>What this object keeps in memory, in bytes.</summary>
-    public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L + Sections.Sum(s => 64L + s.Name.Length * 2);
+    public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L + Sections.Sum(s => 64L + s.Name.Length * 2) + (DebugFile?.EstimatedBytes ?? 0);
 
     public static bool TryOpen(string path, out ElfFile? elf, out string? error)
     {
@@ -160,19 +194,23 @@ public sealed class ElfFile
         }
 
         var symbols = ReadFunctions(file, sections, ShtSymtab, path, stamp);
+        var source = SymbolSource.Symtab;
         if (symbols.Count == 0 && GoPclnTab.FindSection(named) is { } gopclntab)
         {
             // A stripped Go binary still has every function's name in the runtime's pc-line table.
             var text = named.Find(s => s.Name == ".text")?.VirtualAddress ?? 0;
             symbols = GoPclnTab.ReadSymbols(file.Slice(gopclntab.Offset, gopclntab.Size), gopclntab, text, path, stamp) ?? SymbolTable.Empty;
+            source = SymbolSource.GoPclnTab;
         }
 
         if (symbols.Count == 0)
         {
             symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp);
+            source = symbols.Count == 0 ? SymbolSource.None : SymbolSource.Dynsym;
         }
 
-        return new ElfFile(path, symbols, segments, named, buildId);
+        var debugLink = named.Find(s => s.Name == ".gnu_debuglink") is { Type: not 8 } link ? ReadDebugLink(file.Slice(link.Offset, link.Size)) : null;
+        return new ElfFile(path, symbols, source, segments, named, buildId, debugLink);
     }
 
     /// <summary>The link-time virtual address of a file offset, through the PT_LOAD segment that holds it.</summary>
@@ -310,6 +348,19 @@ public sealed class ElfFile
         }
 
         return null;
+    }
+
+    // The section holds a NUL-terminated file name, padding to 4 bytes and the file's CRC-32.
+    private static string? ReadDebugLink(ReadOnlySpan<byte> section)
+    {
+        var end = section.IndexOf((byte)0);
+        if (end <= 0 || end > 255)
+        {
+            return null;
+        }
+
+        var name = System.Text.Encoding.UTF8.GetString(section[..end]);
+        return name.Contains('/') || name is "." or ".." ? null : name;
     }
 
     private static int Align4(int n) => (n + 3) & ~3;

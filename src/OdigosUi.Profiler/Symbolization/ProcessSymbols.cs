@@ -158,6 +158,11 @@ public sealed class ProcessSymbols(int pid)
 
         // map_files opens exactly the mapped file (also when deleted or inside a container); then the container's root.
         var elf = cache.Get(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", mapping.Path);
+        if (elf is { WantsDebugFile: true, DebugFileSearched: false })
+        {
+            cache.AttachDebugFile(elf, $"/proc/{Pid}/root", mapping.Path);
+        }
+
         file = new MappedFile(mapping, elf, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, elf?.BuildId));
         _files[mapping.Start] = file;
         return file;
@@ -252,7 +257,7 @@ public sealed class ProcessSymbols(int pid)
             return true;
         }
 
-        file.Unwind ??= tables.Get(elf, mapping.Identity, null, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", elf.Path);
+        file.Unwind ??= tables.Get(elf, mapping.Identity, elf.DebugFile, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", elf.Path);
         table = file.Unwind;
         linkTimePc = vaddr;
         return true;

@@ -68,7 +68,7 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
         {
             var file = process.File(mapping, ElfCache);
             var name = file.Elf?.FileOffsetToVirtualAddress(lookup - mapping.Start + mapping.Offset) is { } vaddr
-                ? file.Elf.Symbols.FindName(vaddr)
+                ? file.Elf.BestSymbols.FindName(vaddr)
                 : null;
             if (name is not null || file.Elf is not null)
             {
