@@ -24,6 +24,17 @@ public sealed class ProfilingOptions
     [Range(1, 4096)]
     public int SymbolCacheMegabytes { get; set; } = (int)(Profiler.Symbolization.ElfCache.DefaultMaxBytes >> 20);
 
+    /// <summary>
+    /// Bytes of user stack copied with each sample for DWARF unwinding of code built without frame pointers (multiple
+    /// of 8, at most 65528); 0 walks frame pointers only.
+    /// </summary>
+    [Range(0, Profiler.Sampling.PerfSamplerOptions.MaxUserStackBytes)]
+    public int UserStackBytes { get; set; } = Profiler.NodeProfilerOptions.DefaultUserStackBytes;
+
+    /// <summary>Bound of the node profiler's compiled unwind tables, shared by all processes.</summary>
+    [Range(1, 4096)]
+    public int UnwindCacheMegabytes { get; set; } = (int)(Profiler.Unwinding.UnwindTableCache.DefaultMaxBytes >> 20);
+
     /// <summary>Bound of the node profiler's resolved frames, over all processes.</summary>
     [Range(1_000, 10_000_000)]
     public int MaxCachedFrames { get; set; } = Profiler.Processes.ProcessTable.DefaultMaxCachedFrames;
@@ -34,5 +45,7 @@ public sealed class ProfilingOptions
         ReportInterval = TimeSpan.FromSeconds(ReportIntervalSeconds),
         SymbolCacheBytes = (long)SymbolCacheMegabytes << 20,
         MaxCachedFrames = MaxCachedFrames,
+        UserStackBytes = UserStackBytes,
+        UnwindCacheBytes = (long)UnwindCacheMegabytes << 20,
     };
 }

@@ -72,8 +72,22 @@ public sealed class PipelineHealthReader(
             [
                 $"{status.Samples:N0} samples from {status.Processes:N0} processes ({status.MeasuredSamplesPerSecond:N0}/s at {status.SamplesPerSecond} Hz per CPU)",
                 $"{status.LostSamples:N0} samples lost",
+                UnwindLine(status.Unwinding),
             ]),
         };
+    }
+
+    private static string UnwindLine(Profiler.UnwindStats unwinding)
+    {
+        if (unwinding.Walks == 0)
+        {
+            return "user stacks by frame pointer only (Profiling:UserStackBytes is 0)";
+        }
+
+        var early = unwinding.StoppedEarly.Count == 0
+            ? "none stopped early"
+            : "stopped early: " + string.Join(", ", unwinding.StoppedEarly.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}"));
+        return $"{unwinding.Complete * 100.0 / unwinding.Walks:N1}% of {unwinding.Walks:N0} stack walks complete, mean depth {unwinding.MeanDepth:N1}; {early}";
     }
 
     private ComponentHealth ReadCollector(IReadOnlyList<SeenWorkload> workloads)

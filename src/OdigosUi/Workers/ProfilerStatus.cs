@@ -37,7 +37,11 @@ public sealed record ProfilerStatusSnapshot(
     long Reports,
     double MeasuredSamplesPerSecond,
     DateTimeOffset? StartedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>How the user stacks were walked (DWARF CFI with frame-pointer steps) and why walks stopped early.</summary>
+    public UnwindStats Unwinding { get; init; } = UnwindStats.None;
+}
 
 /// <summary>The node profiler's status: one immutable <see cref="Snapshot"/>, replaced as a whole (safe to read from any thread).</summary>
 public sealed class ProfilerStatus(TimeProvider? time = null)
@@ -72,6 +76,7 @@ public sealed class ProfilerStatus(TimeProvider? time = null)
             Processes = stats.Processes,
             Reports = stats.EmittedRequests,
             MeasuredSamplesPerSecond = Math.Round(rate, 1),
+            Unwinding = stats.Unwinding,
         }, now);
     }
 
