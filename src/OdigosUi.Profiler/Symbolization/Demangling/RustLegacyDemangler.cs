@@ -1,0 +1,6 @@
+namespace OdigosUi.Profiler.Symbolization.Demangling;
+
+internal static class RustLegacyDemangler
+{
+    public static string? Demangle(string symbol) => null;
+}
