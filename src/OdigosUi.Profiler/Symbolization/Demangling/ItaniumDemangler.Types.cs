@@ -455,14 +455,7 @@ internal sealed partial class ItaniumDemangler
 
         if (c == 's' && next == 'r')
         {
-            _position += 2;
-            if (Peek() == 'N')
-            {
-                throw Invalid();
-            }
-
-            var scope = ParseType();
-            return new QualifiedNameNode(scope, ParseNameWithArguments());
+            return ParseUnresolvedName();
         }
 
         if (c == 's' && next == 'p')
@@ -540,6 +533,28 @@ internal sealed partial class ItaniumDemangler
             default:
                 throw Invalid();
         }
+    }
+
+    private ItaniumNode ParseUnresolvedName()
+    {
+        _position += 2;
+        ItaniumNode scope;
+        if (!_oldUnresolvedNames && (char.IsAsciiDigit(Peek()) || char.IsAsciiLetterLower(Peek()) || Peek() is 'C' or 'U' or 'L'))
+        {
+            _sawUnresolvedName = true;
+            scope = ParsePrefix(substitutable: false);
+            if (Peek() == 'E')
+            {
+                _position++;
+            }
+        }
+        else
+        {
+            scope = ParseType();
+        }
+
+        var name = ParseUnqualifiedName(scope);
+        return Peek() == 'I' ? new TemplateNode(name, ParseTemplateArguments()) : name;
     }
 
     private ItaniumNode ParseNameWithArguments()

@@ -22,10 +22,18 @@ internal sealed partial class ItaniumDemangler
     private bool _inConversion;
     private bool _inExpression;
 
-    private ItaniumDemangler(string symbol, int position)
+    /// <summary>
+    /// <c>sr1A1x</c> reads as the current <c>A::x</c> syntax first; c++filt reads the whole name again with the old
+    /// <c>&lt;type&gt; &lt;name&gt;</c> syntax when that fails.
+    /// </summary>
+    private readonly bool _oldUnresolvedNames;
+    private bool _sawUnresolvedName;
+
+    private ItaniumDemangler(string symbol, int position, bool oldUnresolvedNames = false)
     {
         _symbol = symbol;
         _position = position;
+        _oldUnresolvedNames = oldUnresolvedNames;
     }
 
     public static string? Demangle(string symbol)
@@ -40,7 +48,7 @@ internal sealed partial class ItaniumDemangler
             ItaniumNode node;
             if (symbol.StartsWith("_Z", StringComparison.Ordinal))
             {
-                node = new ItaniumDemangler(symbol, 2).ParseMangledName();
+                node = ParseMangledName(symbol);
             }
             else if (GlobalConstructorKind(symbol) is { } kind)
             {
@@ -83,6 +91,19 @@ internal sealed partial class ItaniumDemangler
         }
 
         return new PrefixNode(prefix, new NameNode(_symbol, _position, _symbol.Length - _position));
+    }
+
+    private static ItaniumNode ParseMangledName(string symbol)
+    {
+        var demangler = new ItaniumDemangler(symbol, 2);
+        try
+        {
+            return demangler.ParseMangledName();
+        }
+        catch (InvalidMangledNameException) when (demangler._sawUnresolvedName)
+        {
+            return new ItaniumDemangler(symbol, 2, oldUnresolvedNames: true).ParseMangledName();
+        }
     }
 
     private ItaniumNode ParseMangledName()
@@ -256,6 +277,13 @@ internal sealed partial class ItaniumDemangler
     {
         Expect('N');
         qualifiers = ParseMemberQualifiers();
+        var prefix = ParsePrefix(substitutable: true);
+        Expect('E');
+        return prefix;
+    }
+
+    private ItaniumNode ParsePrefix(bool substitutable)
+    {
         ItaniumNode? prefix = null;
         while (true)
         {
@@ -292,10 +320,12 @@ internal sealed partial class ItaniumDemangler
                 break;
             }
 
-            AddSubstitution(prefix);
+            if (substitutable)
+            {
+                AddSubstitution(prefix);
+            }
         }
 
-        Expect('E');
         return prefix;
     }
 
@@ -467,9 +497,7 @@ internal sealed partial class ItaniumDemangler
         _position += 2;
         var parameters = ParseParameters();
         Expect('E');
-        var lambda = new LambdaNode(parameters, ParseCompactNumber() + 1);
-        AddSubstitution(lambda);
-        return lambda;
+        return new LambdaNode(parameters, ParseCompactNumber() + 1);
     }
 
     private NameNode ParseSourceName()

@@ -16,7 +16,14 @@ internal abstract class ItaniumNode
     {
         if (p.Enter())
         {
+            var qualifiers = p.PendingQualifiers;
+            if (this is not (PostfixQualifierNode or TemplateParamNode))
+            {
+                p.PendingQualifiers = 0;
+            }
+
             PrintLeft(p);
+            p.PendingQualifiers = qualifiers;
             p.Leave();
         }
     }
@@ -434,6 +441,22 @@ internal sealed class ReferenceNode(ItaniumNode referent, bool rvalue) : Itanium
 
     public bool IsRvalue { get; } = rvalue;
 
+    /// <summary>
+    /// A reference to a template parameter keeps the template scope it was first printed in, so that printing it
+    /// again through a substitution from inside another template (a lambda in a template argument) names the same
+    /// type, as c++filt does.
+    /// </summary>
+    private TemplateScope? EnterScope(ItaniumPrinter p)
+    {
+        var outer = p.Templates;
+        if (Referent is TemplateParamNode && !p.InLambdaSignature)
+        {
+            p.Templates = p.SavedScope(Referent);
+        }
+
+        return outer;
+    }
+
     /// <summary>Reference collapsing through a template parameter: <c>T&amp;&amp;</c> with <c>T = int&amp;</c> is <c>int&amp;</c>.</summary>
     private (ItaniumNode Node, bool Whole, bool Rvalue) Collapse(ItaniumPrinter p)
     {
@@ -458,36 +481,40 @@ internal sealed class ReferenceNode(ItaniumNode referent, bool rvalue) : Itanium
 
     public override bool HasRight(ItaniumPrinter p)
     {
+        var outer = EnterScope(p);
         var (node, _, _) = Collapse(p);
-        return node.HasRight(p);
+        var answer = node.HasRight(p);
+        p.Templates = outer;
+        return answer;
     }
 
     protected override void PrintLeft(ItaniumPrinter p)
     {
+        var outer = EnterScope(p);
         var (node, whole, rvalueReference) = Collapse(p);
-        if (whole)
-        {
-            node.Left(p);
-            return;
-        }
-
         node.Left(p);
-        var array = node.IsArray(p);
-        if (array)
+        if (!whole)
         {
-            p.Append(' ');
+            var array = node.IsArray(p);
+            if (array)
+            {
+                p.Append(' ');
+            }
+
+            if (array || node.IsFunction(p))
+            {
+                p.Append('(');
+            }
+
+            p.Append(rvalueReference ? "&&" : "&");
         }
 
-        if (array || node.IsFunction(p))
-        {
-            p.Append('(');
-        }
-
-        p.Append(rvalueReference ? "&&" : "&");
+        p.Templates = outer;
     }
 
     protected override void PrintRight(ItaniumPrinter p)
     {
+        var outer = EnterScope(p);
         var (node, whole, _) = Collapse(p);
         if (!whole && (node.IsArray(p) || node.IsFunction(p)))
         {
@@ -495,6 +522,7 @@ internal sealed class ReferenceNode(ItaniumNode referent, bool rvalue) : Itanium
         }
 
         node.Right(p);
+        p.Templates = outer;
     }
 
     public override ArgumentPackNode? FindPack(ItaniumPrinter p) => Referent.FindPack(p);
@@ -503,10 +531,31 @@ internal sealed class ReferenceNode(ItaniumNode referent, bool rvalue) : Itanium
 /// <summary>A qualifier printed after its type: <c> const</c>, <c> volatile</c>, <c> _Complex</c>.</summary>
 internal sealed class PostfixQualifierNode(ItaniumNode type, string qualifier) : ItaniumNode
 {
+    private readonly int _bit = qualifier switch
+    {
+        " const" => 1,
+        " volatile" => 2,
+        " restrict" => 4,
+        _ => 0,
+    };
+
     public override bool HasRight(ItaniumPrinter p) => type.HasRight(p);
 
+    public override bool IsArray(ItaniumPrinter p) => type.IsArray(p);
+
+    /// <summary>
+    /// A qualifier already applied by an enclosing qualifier (<c>T const</c> with <c>T = int const</c>) prints once,
+    /// as in c++filt.
+    /// </summary>
     protected override void PrintLeft(ItaniumPrinter p)
     {
+        if ((p.PendingQualifiers & _bit) != 0)
+        {
+            type.Left(p);
+            return;
+        }
+
+        p.PendingQualifiers |= _bit;
         type.Left(p);
         p.Append(qualifier);
     }

@@ -34,6 +34,24 @@ internal sealed class ItaniumPrinter
 
     public bool Failed { get; private set; }
 
+    private Dictionary<ItaniumNode, TemplateScope?>? _savedScopes;
+
+    /// <summary>The template scope <paramref name="node"/> was first printed in (recorded now if this is the first time).</summary>
+    public TemplateScope? SavedScope(ItaniumNode node)
+    {
+        _savedScopes ??= new Dictionary<ItaniumNode, TemplateScope?>(ReferenceEqualityComparer.Instance);
+        if (_savedScopes.TryGetValue(node, out var scope))
+        {
+            return scope;
+        }
+
+        _savedScopes[node] = Templates;
+        return Templates;
+    }
+
+    /// <summary>Bits of the cv-qualifiers whose type is being printed (const 1, volatile 2, restrict 4).</summary>
+    public int PendingQualifiers { get; set; }
+
     public int Length => _text.Length;
 
     /// <summary>
