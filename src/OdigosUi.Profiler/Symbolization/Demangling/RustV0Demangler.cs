@@ -62,7 +62,7 @@ internal sealed class RustV0Demangler
 
             return demangler._position == end ? demangler._output.ToString() : null;
         }
-        catch (InvalidSymbolException)
+        catch (Exception e) when (e is InvalidSymbolException or OverflowException)
         {
             return null;
         }
