@@ -134,7 +134,7 @@ internal sealed partial class ItaniumDemangler
                     return ParseClassType();
                 }
 
-                type = ParseSubstitution(prefix: false);
+                type = ParseSubstitution();
                 if (Peek() != 'I')
                 {
                     return type;

@@ -242,7 +242,7 @@ internal sealed partial class ItaniumDemangler
                         throw Invalid();
                     }
 
-                    node = ParseSubstitution(prefix: false);
+                    node = ParseSubstitution();
                     fromSubstitution = true;
                 }
                 else
@@ -307,7 +307,7 @@ internal sealed partial class ItaniumDemangler
             }
             else if (c == 'S')
             {
-                prefix = prefix == null ? ParseSubstitution(prefix: true) : throw Invalid();
+                prefix = prefix == null ? ParseSubstitution() : throw Invalid();
                 continue;
             }
             else
@@ -576,7 +576,7 @@ internal sealed partial class ItaniumDemangler
         return new OperatorNameNode(info);
     }
 
-    private ItaniumNode ParseSubstitution(bool prefix)
+    private ItaniumNode ParseSubstitution()
     {
         Expect('S');
         var c = Peek();
@@ -605,7 +605,6 @@ internal sealed partial class ItaniumDemangler
         }
 
         _position++;
-        _ = prefix;
         ItaniumNode node;
         switch (c)
         {
