@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using OdigosUi.Profiler;
+using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiles.Otlp.Collector;
 
 namespace OdigosUi.LoadTest;
@@ -49,7 +50,15 @@ public static class UnwindFidelityScenario
             var results = new List<(Workload Workload, Metrics Ours, Metrics Perf)>();
             foreach (var workload in workloads)
             {
-                results.Add(await MeasureAsync(workload, window));
+                try
+                {
+                    results.Add(await MeasureAsync(workload, window));
+                }
+                catch (Exception e) when (e is InvalidOperationException or ProfilerUnavailableException)
+                {
+                    Console.Error.WriteLine($"unwind-fidelity: {workload.Name}: {e.Message}");
+                    return 1;
+                }
             }
 
             Console.WriteLine("### Summary (node profiler / perf --call-graph dwarf)");
