@@ -20,7 +20,7 @@ public sealed class ProfileBuilder
     private readonly ProfilesDictionary _dictionary = ProfilesDictionaries.WithZeroValues();
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
     private readonly Dictionary<(int Key, string? Text, long Number), int> _attributes = [];
-    private readonly Dictionary<string, int> _functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Name, string SystemName), int> _functions = [];
     private readonly Dictionary<FrameMapping, int> _mappings = [];
     private readonly Dictionary<ResolvedFrame, int> _locations = [];
     private readonly Dictionary<StackKey, int> _stacks = [];
@@ -136,7 +136,7 @@ public sealed class ProfileBuilder
         location.AttributeIndices.Add(Attribute("profile.frame.type", FrameType(frame.Kind), 0));
         if (frame.FunctionName is { } name)
         {
-            location.Lines.Add(new Line { FunctionIndex = Function(name) });
+            location.Lines.Add(new Line { FunctionIndex = Function(name, frame.SystemName ?? name) });
         }
 
         index = _dictionary.LocationTable.Count;
@@ -176,14 +176,13 @@ public sealed class ProfileBuilder
         return index;
     }
 
-    private int Function(string name)
+    private int Function(string name, string systemName)
     {
-        if (!_functions.TryGetValue(name, out var index))
+        if (!_functions.TryGetValue((name, systemName), out var index))
         {
-            var nameIndex = String(name);
             index = _dictionary.FunctionTable.Count;
-            _dictionary.FunctionTable.Add(new Function { NameStrindex = nameIndex, SystemNameStrindex = nameIndex });
-            _functions[name] = index;
+            _dictionary.FunctionTable.Add(new Function { NameStrindex = String(name), SystemNameStrindex = String(systemName) });
+            _functions[(name, systemName)] = index;
         }
 
         return index;

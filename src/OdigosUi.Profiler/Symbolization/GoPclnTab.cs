@@ -208,6 +208,86 @@ public sealed class GoPclnTab
         return (Encoding.UTF8.GetString(file), line);
     }
 
+    // Where Go's own traceback stops: the first frame of a goroutine or of a thread's system stack.
+    private static readonly HashSet<string> OutermostFunctions = new(StringComparer.Ordinal)
+    {
+        "runtime.goexit", "runtime.mstart", "runtime.rt0_go", "runtime.mcall", "runtime.morestack", "runtime.systemstack_switch", "runtime.asmcgocall",
+    };
+
+    /// <summary>
+    /// Adds x86-64 unwind rows for every Go function from its pcsp table (the stack pointer's offset from the function's
+    /// entry at each pc, which is how Go unwinds itself): CFA = rsp + offset + 8; once the function has a frame, the
+    /// caller's rbp is saved just below the return address. Leaf functions without a frame are covered too, which
+    /// frame-pointer walks skip. Returns the number of functions added.
+    /// </summary>
+    internal int AddUnwindRows(List<(ulong Pc, Unwinding.UnwindRow Row)> rows)
+    {
+        try
+        {
+            return AddUnwindRowsUnguarded(rows);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException)
+        {
+            return 0;
+        }
+    }
+
+    internal int AddUnwindRowsUnguarded(List<(ulong Pc, Unwinding.UnwindRow Row)> rows)
+    {
+        var d = (ReadOnlySpan<byte>)_data;
+        var added = 0;
+        for (var i = 0; i < _layout.FunctionCount; i++)
+        {
+            if (!TryFunction(d, _layout, i, out var function) || function.Size == 0 || FuncRecord(d, _layout, i) is not { } func)
+            {
+                continue;
+            }
+
+            var end = function.Address + function.Size;
+            added++;
+            if (OutermostFunctions.Contains(Encoding.UTF8.GetString(function.Name)))
+            {
+                rows.Add((function.Address, new Unwinding.UnwindRow(0, 0, 0, Unwinding.CfaRule.Outermost)));
+                rows.Add((end, default));
+                continue;
+            }
+
+            var pcsp = U32(d, func + _layout.FuncFieldsStart + 12);
+            var position = (long)_layout.PcTab + pcsp;
+            if (pcsp == 0 || position >= _layout.PcTabEnd)
+            {
+                continue;
+            }
+
+            var table = d[(int)position.._layout.PcTabEnd];
+            long value = -1;
+            var pc = function.Address;
+            var at = 0;
+            var first = true;
+            while (at < table.Length && pc < end)
+            {
+                if (!Uvarint(table, ref at, out var valueDelta) || (valueDelta == 0 && !first) || !Uvarint(table, ref at, out var pcDelta))
+                {
+                    break;
+                }
+
+                first = false;
+                value += (long)(valueDelta >> 1) ^ -(long)(valueDelta & 1);
+                if (value is < 0 or > int.MaxValue - 8)
+                {
+                    break;
+                }
+
+                rows.Add((pc, new Unwinding.UnwindRow(0, (int)value + 8, value > 0 ? (short)-16 : (short)0, Unwinding.CfaRule.StackPointer)));
+                pc += pcDelta * (ulong)_layout.MinLc;
+            }
+
+            rows.Add((end, default));
+        }
+
+        return added;
+    }
+
     /// <summary>Counts the named functions, then adds them to a builder of exactly that size.</summary>
     private static SymbolTable? BuildSymbols(ReadOnlySpan<byte> d, Layout layout, ISymbolNameReader? names)
     {

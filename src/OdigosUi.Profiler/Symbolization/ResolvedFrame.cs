@@ -10,5 +10,12 @@ public enum FrameKind
 /// <summary>The mapping a frame's address fell in; <see cref="Path"/> is the mapped file or a pseudo name such as [vdso].</summary>
 public sealed record FrameMapping(string Path, ulong Start, ulong End, ulong FileOffset, string? BuildId);
 
-/// <summary>A symbolized address. <see cref="FunctionName"/> is null when unresolved; the mapping and address are kept.</summary>
-public sealed record ResolvedFrame(FrameKind Kind, string? FunctionName, FrameMapping? Mapping, ulong Address);
+/// <summary>
+/// A symbolized address. <see cref="FunctionName"/> is null when unresolved; the mapping and address are kept. A C++
+/// or Rust name is demangled in <see cref="FunctionName"/> and kept as the symbol in <see cref="SystemName"/>.
+/// </summary>
+public sealed record ResolvedFrame(FrameKind Kind, string? FunctionName, FrameMapping? Mapping, ulong Address)
+{
+    /// <summary>The mangled symbol when <see cref="FunctionName"/> is its demangled form; otherwise null (the same name).</summary>
+    public string? SystemName { get; init; }
+}

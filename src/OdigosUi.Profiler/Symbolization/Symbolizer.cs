@@ -73,7 +73,9 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
             if (name is not null || file.Elf is not null)
             {
                 final = true;
-                return new ResolvedFrame(FrameKind.Native, name, file.Mapping, address);
+                return Demangling.Demangler.Demangle(name ?? "") is { } demangled
+                    ? new ResolvedFrame(FrameKind.Native, demangled, file.Mapping, address) { SystemName = name }
+                    : new ResolvedFrame(FrameKind.Native, name, file.Mapping, address);
             }
 
             // Not ELF (e.g. a ReadyToRun .NET assembly): its code may be in the perf map.

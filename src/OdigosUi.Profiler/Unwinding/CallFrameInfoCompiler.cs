@@ -24,6 +24,13 @@ public static class CallFrameInfoCompiler
     public static UnwindTable Compile(ReadOnlySpan<byte> section, ulong sectionAddress, bool isDebugFrame, int maxRows = 4 << 20)
     {
         var rows = new List<(ulong Pc, UnwindRow Row)>();
+        var fdes = AddRows(section, sectionAddress, isDebugFrame, rows, maxRows);
+        return Build(rows, fdes, isDebugFrame ? ".debug_frame" : ".eh_frame");
+    }
+
+    /// <summary>Adds the rows of every FDE of <paramref name="section"/> (absolute addresses) and returns the number of FDEs.</summary>
+    internal static int AddRows(ReadOnlySpan<byte> section, ulong sectionAddress, bool isDebugFrame, List<(ulong Pc, UnwindRow Row)> rows, int maxRows = 4 << 20)
+    {
         var cies = new Dictionary<long, Cie>();
         var fdes = 0;
         var reader = new DwarfReader(section);
@@ -83,10 +90,11 @@ public static class CallFrameInfoCompiler
             // Keep what was compiled before the malformed entry.
         }
 
-        return Build(rows, fdes, isDebugFrame ? ".debug_frame" : ".eh_frame");
+        return fdes;
     }
 
-    private static UnwindTable Build(List<(ulong Pc, UnwindRow Row)> rows, int fdes, string source)
+    /// <summary>Sorts absolute rows (CFA rule from each address to the next; <see cref="CfaRule.None"/> ends a range) into a table.</summary>
+    internal static UnwindTable Build(List<(ulong Pc, UnwindRow Row)> rows, int fdes, string source)
     {
         if (rows.Count == 0)
         {

@@ -61,21 +61,31 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
 
     private static UnwindTable Compile(ElfFile elf, ReadOnlySpan<string> paths)
     {
+        var rows = new List<(ulong Pc, UnwindRow Row)>();
+        var sources = new List<string>();
+        var entries = 0;
         var section = elf.Section(".eh_frame") is { Type: not 8, Size: > 0 } ehFrame ? ehFrame : elf.Section(".debug_frame");
-        if (section is null || section.Type == 8 || section.Size == 0 || section.Size > MaxSectionBytes)
+        if (section is { Type: not 8, Size: > 0 and <= MaxSectionBytes })
         {
-            return UnwindTable.Empty;
-        }
-
-        foreach (var path in paths)
-        {
-            if (Read(path, section) is { } bytes)
+            foreach (var path in paths)
             {
-                return CallFrameInfoCompiler.Compile(bytes, section.VirtualAddress, section.Name == ".debug_frame");
+                if (Read(path, section) is { } bytes)
+                {
+                    entries += CallFrameInfoCompiler.AddRows(bytes, section.VirtualAddress, section.Name == ".debug_frame", rows);
+                    sources.Add(section.Name);
+                    break;
+                }
             }
         }
 
-        return UnwindTable.Empty;
+        // Go functions have no CFI in .eh_frame (cgo binaries have some for their C code only): their pcsp tables say it.
+        if (GoPclnTab.FindSection(elf.Sections) is not null && GoPclnTab.Read(elf) is { } pclntab)
+        {
+            entries += pclntab.AddUnwindRows(rows);
+            sources.Add(".gopclntab");
+        }
+
+        return rows.Count == 0 ? UnwindTable.Empty : CallFrameInfoCompiler.Build(rows, entries, string.Join('+', sources));
     }
 
     private static byte[]? Read(string path, ElfSection section)
