@@ -278,25 +278,6 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         }
     }
 
-    private sealed class ProcessUnwindInfo(ElfCache elfCache, UnwindTableCache tables) : IUnwindInfo
-    {
-        public UnwindTableCache Tables { get; } = tables;
-
-        public ProcessSymbols? Process { get; set; }
-
-        public bool TryFind(ulong pc, out UnwindTable table, out ulong linkTimePc)
-        {
-            if (Process is null)
-            {
-                table = UnwindTable.Empty;
-                linkTimePc = 0;
-                return false;
-            }
-
-            return Process.TryFindUnwindTable(pc, elfCache, Tables, out table, out linkTimePc);
-        }
-    }
-
     private ulong NowUnixNano() => (ulong)(PerfNative.MonotonicNanoseconds() + _monotonicToUnixNs);
 
     public void Dispose()

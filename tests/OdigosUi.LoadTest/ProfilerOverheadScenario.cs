@@ -5,7 +5,8 @@ using OdigosUi.TestSupport;
 namespace OdigosUi.LoadTest;
 
 /// <summary>
-/// The node profiler's own cost on a busy machine, side by side with <c>perf record -a -g</c> at the same rate:
+/// The node profiler's own cost on a busy machine, side by side with <c>perf record -a</c> (<c>-g</c> and
+/// <c>--call-graph dwarf</c>) at the same rate:
 /// two copies of a CPU-bound native program keep both cores busy while each profiler runs for the same time.
 /// With a baseline <c>odigos-ui.dll</c> (an earlier build) its profiler is measured right before this build's.
 /// </summary>
@@ -44,7 +45,9 @@ public static class ProfilerOverheadScenario
 
                 await MeasureApp("odigos-ui node profiler", rate, enabled: true, duration, warmUp);
                 await MeasureApp("role node alone (the chart's DaemonSet), node profiler", rate, enabled: true, duration, warmUp, extraArgs: NodeRole);
-                await MeasurePerf(rate, duration);
+                await MeasureApp("role node alone, frame pointers only (Profiling:UserStackBytes=0)", rate, enabled: true, duration, warmUp, extraArgs: [.. NodeRole, "--Profiling:UserStackBytes=0"]);
+                await MeasurePerf(rate, duration, dwarf: false);
+                await MeasurePerf(rate, duration, dwarf: true);
             }
         }
         finally
@@ -71,12 +74,14 @@ public static class ProfilerOverheadScenario
         Console.WriteLine($"| {label} | {rate} Hz | {cpu * 100:F2} % | {(enabled ? $"{thread * 100:F2} %" : "")} | {rss / 1048576.0:N0} | {peak / 1048576.0:N0} |");
     }
 
-    private static async Task MeasurePerf(int rate, TimeSpan duration)
+    private static async Task MeasurePerf(int rate, TimeSpan duration, bool dwarf)
     {
+        var callGraph = dwarf ? new[] { "--call-graph", "dwarf" } : ["-g"];
+        var name = dwarf ? "perf record -a --call-graph dwarf" : "perf record -a -g";
         var output = Path.Combine(Path.GetTempPath(), $"perf-{Guid.NewGuid():N}.data");
         var total = duration + TimeSpan.FromSeconds(6);
         var start = new ProcessStartInfo("perf") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "record", "-F", rate.ToString(CultureInfo.InvariantCulture), "-a", "-g", "-o", output, "--", "sleep", ((int)total.TotalSeconds).ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in (string[])["record", "-F", rate.ToString(CultureInfo.InvariantCulture), "-a", .. callGraph, "-o", output, "--", "sleep", ((int)total.TotalSeconds).ToString(CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(arg);
         }
@@ -90,13 +95,14 @@ public static class ProfilerOverheadScenario
         var cpu = (ProcStats.CpuTime(perf.Id) - before).TotalSeconds / duration.TotalSeconds;
         var rss = ProcStats.Memory(perf.Id).Rss;
         await perf.WaitForExitAsync();
-        Console.WriteLine($"| perf record -a -g (writing perf.data) | {rate} Hz | {cpu * 100:F2} % | | {rss / 1048576.0:N0} | |");
+        var size = new FileInfo(output).Length;
+        Console.WriteLine($"| {name} (writing perf.data, {size / 1048576.0:N1} MiB) | {rate} Hz | {cpu * 100:F2} % | | {rss / 1048576.0:N0} | |");
 
         // perf record leaves symbolization to a later step; perf script is that step for every sample, as the node
         // profiler symbolizes every sample it reports.
         var script = await PerfScriptCpuAsync(output);
         File.Delete(output);
-        Console.WriteLine($"| perf record + perf script (symbolized stacks) | {rate} Hz | {(cpu + script.TotalSeconds / total.TotalSeconds) * 100:F2} % | | | |");
+        Console.WriteLine($"| {name} + perf script (symbolized stacks) | {rate} Hz | {(cpu + script.TotalSeconds / total.TotalSeconds) * 100:F2} % | | | |");
     }
 
     private static async Task<TimeSpan> PerfScriptCpuAsync(string data)
