@@ -90,6 +90,99 @@ public sealed class NativeUnwindingTests
         Assert.Equal(0, stats.Walks);
     }
 
+    [Fact]
+    public void The_vdso_table_is_compiled_from_the_image_this_process_maps()
+    {
+        var table = VdsoUnwindTable.Table;
+        Assert.True(table.FdeCount >= 2, $"{table.FdeCount} FDEs in the vDSO's .eh_frame");
+        var firstCode = table.BasePc;
+        Assert.Equal(CfaRule.StackPointer, table.Find(firstCode).Rule);
+        Assert.Equal(8, table.Find(firstCode).CfaOffset);
+    }
+
+    /// <summary>
+    /// A program that spends its time reading the clock: most samples fall in the kernel's vDSO, which has CFI but no
+    /// file; its callers (libc's clock_gettime, poll_clock, main) are still found.
+    /// </summary>
+    [Fact]
+    public async Task Samples_in_the_vdso_keep_their_callers()
+    {
+        var directory = Directory.CreateTempSubdirectory("odigos-vdso-").FullName;
+        try
+        {
+            var source = Path.Combine(directory, "clock.c");
+            File.WriteAllText(source, """
+                #include <stdio.h>
+                #include <time.h>
+                volatile long sink;
+                __attribute__((noinline)) long poll_clock(void)
+                {
+                    struct timespec ts;
+                    long sum = 0;
+                    for (int i = 0; i < 1000; i++) { clock_gettime(CLOCK_MONOTONIC, &ts); sum += ts.tv_nsec; }
+                    return sum;
+                }
+                int main(void)
+                {
+                    printf("ready\n");
+                    fflush(stdout);
+                    time_t end = time(NULL) + 30;
+                    while (time(NULL) < end) sink += poll_clock();
+                    return 0;
+                }
+                """);
+            var program = Path.Combine(directory, "clock");
+            NoFramePointerProgram.Run("gcc", $"-O2 -fomit-frame-pointer -o {program} {source}");
+            using var target = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true })!;
+            try
+            {
+                Assert.Equal("ready", await target.StandardOutput.ReadLineAsync());
+                using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, TargetPid = target.Id });
+                profiler.Start();
+                int total = 0, underCaller = 0, inVdso = 0, vdsoComplete = 0;
+                var examples = new List<string>();
+                await ProfilerDriver.RunUntilAsync(profiler, TimeSpan.FromSeconds(15), request =>
+                {
+                    if (ProfilerDriver.Process(request, target.Id) is { } resource)
+                    {
+                        foreach (var (stack, count) in ProfilerDriver.CountedStacks(request, resource))
+                        {
+                            var user = stack.Where(f => f.Type != "kernel").ToList();
+                            total += count;
+                            if (user.Count > 0 && user[0].Name is "?" or "__vdso_clock_gettime")
+                            {
+                                inVdso += count;
+                                var complete = user.Count >= 4 && user[1].Name.Contains("clock_gettime", StringComparison.Ordinal) && user[2].Name == "poll_clock" && user[3].Name == "main";
+                                vdsoComplete += complete ? count : 0;
+                                if (!complete && examples.Count < 5)
+                                {
+                                    examples.Add(string.Join(';', user.Select(f => f.Name).Reverse()));
+                                }
+                            }
+
+                            underCaller += ProfilerDriver.Calls(user, "main", "poll_clock") ? count : 0;
+                        }
+                    }
+
+                    return total >= 300;
+                });
+
+                Assert.True(total >= 100, $"only {total} samples");
+                Assert.True(inVdso >= total / 4, $"only {inVdso} of {total} samples in the vDSO");
+                Assert.True(underCaller >= total * 0.9, $"{underCaller} of {total} samples hold main;poll_clock ({inVdso} in the vDSO)");
+                Assert.True(vdsoComplete >= inVdso * 0.9, $"{vdsoComplete} of {inVdso} samples in the vDSO hold main;poll_clock;clock_gettime;[vdso]:\n{string.Join('\n', examples)}");
+            }
+            finally
+            {
+                target.Kill();
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>What calls main: libc's static <c>__libc_start_call_main</c> is named by libc's debug file (libc6-dbg).</summary>
     private static readonly string[] LibcEntry = ["_start", "__libc_start_main", "__libc_start_call_main"];
 

@@ -147,6 +147,12 @@ public sealed class ElfFile
         }
     }
 
+    /// <summary>
+    /// Parses an ELF image in this process's memory (the kernel's vDSO): its headers and sections; symbol names cannot
+    /// be read again later, so only <see cref="Sections"/> and <see cref="LoadSegments"/> are meant to be used.
+    /// </summary>
+    internal static unsafe ElfFile FromMemory(byte* start, ulong length, string name) => Parse(new Image(start, length), name, default);
+
     private static ElfFile Parse(Image file, string path, FileStamp stamp)
     {
         var header = file.Slice(0, 64);

@@ -248,6 +248,12 @@ public sealed class ProcessSymbols(int pid)
 
         if (!mapping.IsFileBacked)
         {
+            if (mapping.Path == "[vdso]")
+            {
+                table = VdsoUnwindTable.Table;
+                linkTimePc = VdsoUnwindTable.LinkTimeAddress(pc - mapping.Start);
+            }
+
             return true;
         }
 
