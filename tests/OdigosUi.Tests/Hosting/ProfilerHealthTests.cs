@@ -84,6 +84,11 @@ public sealed class ProfilerHealthTests
             Assert.True(snapshot.GetProperty("samples").GetInt64() > 0, snapshot.ToString());
             Assert.True(snapshot.GetProperty("processes").GetInt32() > 0, snapshot.ToString());
             Assert.True(snapshot.GetProperty("measuredSamplesPerSecond").GetDouble() > 0, snapshot.ToString());
+            var unwinding = snapshot.GetProperty("unwinding");
+            Assert.True(unwinding.GetProperty("walks").GetInt64() > 0, snapshot.ToString());
+            Assert.True(unwinding.GetProperty("meanDepth").GetDouble() >= 1, snapshot.ToString());
+            var stopped = unwinding.GetProperty("stoppedEarly").EnumerateObject().Sum(p => p.Value.GetInt64());
+            Assert.Equal(unwinding.GetProperty("walks").GetInt64(), unwinding.GetProperty("complete").GetInt64() + stopped);
         }
         finally
         {
