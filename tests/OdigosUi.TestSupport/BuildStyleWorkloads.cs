@@ -38,6 +38,7 @@ public sealed record BuildStyleWorkload(
     string Caller,
     string Entry,
     string? EntryCaller,
+    bool CallerIsDirect,
     Func<WorkloadFrame, bool> IsHot,
     Func<WorkloadFrame, bool> IsCaller,
     Func<WorkloadFrame, bool> IsEntry,
@@ -45,12 +46,15 @@ public sealed record BuildStyleWorkload(
 {
     public bool IsGo => Style == BuildStyle.Go;
 
-    /// <summary>True when a hot frame of the leaf-first <paramref name="stack"/> is called directly by a caller frame.</summary>
-    public bool HotDirectlyUnderCaller(IReadOnlyList<WorkloadFrame> stack)
+    /// <summary>
+    /// True when a hot frame of the leaf-first <paramref name="stack"/> is called by a caller frame: directly when
+    /// <see cref="CallerIsDirect"/>, otherwise by any frame nearer the root.
+    /// </summary>
+    public bool HotUnderCaller(IReadOnlyList<WorkloadFrame> stack)
     {
         for (var i = 0; i + 1 < stack.Count; i++)
         {
-            if (IsHot(stack[i]) && IsCaller(stack[i + 1]))
+            if (IsHot(stack[i]) && (CallerIsDirect ? IsCaller(stack[i + 1]) : stack.Skip(i + 1).Any(IsCaller)))
             {
                 return true;
             }
@@ -178,6 +182,7 @@ public static class BuildStyleWorkloads
             "main (xz is stripped: any frame in the xz executable)",
             "main (xz is stripped: the xz frame called by __libc_start_call_main)",
             "__libc_start_call_main",
+            CallerIsDirect: false,
             f => f.Name == "lzma_code",
             f => f.Name == "main" || IsXzFrame(f),
             f => f.Name == "main" || (IsXzFrame(f) && f.Name is null),
@@ -304,6 +309,7 @@ public static class BuildStyleWorkloads
             "app::Worker::work",
             "main",
             "__libc_start_call_main",
+            CallerIsDirect: true,
             f => f.Name is { } n && (n.Contains("hot::spin<unsigned long>", StringComparison.Ordinal) || (n.StartsWith("_Z", StringComparison.Ordinal) && n.Contains("3hot4spin", StringComparison.Ordinal))),
             f => f.Name is { } n && (n.Contains("app::Worker::work", StringComparison.Ordinal) || (n.StartsWith("_Z", StringComparison.Ordinal) && n.Contains("6Worker4work", StringComparison.Ordinal))),
             IsNativeMain,
@@ -358,6 +364,7 @@ public static class BuildStyleWorkloads
             "fidelity::work",
             "main",
             "__libc_start_call_main",
+            CallerIsDirect: true,
             f => f.Name is { } n && (n.Contains("fidelity::spin", StringComparison.Ordinal) || n.Contains("8fidelity4spin", StringComparison.Ordinal)),
             f => f.Name is { } n && (n.Contains("fidelity::work", StringComparison.Ordinal) || n.Contains("8fidelity4work", StringComparison.Ordinal)),
             IsNativeMain,
@@ -421,6 +428,7 @@ public static class BuildStyleWorkloads
             "main.work",
             "runtime.goexit",
             null,
+            CallerIsDirect: true,
             f => f.Name == "main.spin",
             f => f.Name == "main.work",
             f => f.Name == "runtime.goexit",
