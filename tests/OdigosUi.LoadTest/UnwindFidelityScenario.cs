@@ -2,10 +2,10 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using OdigosUi.Profiler;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.TestSupport;
 
 namespace OdigosUi.LoadTest;
 
@@ -31,10 +31,10 @@ public static class UnwindFidelityScenario
         Directory.CreateDirectory(directory);
         try
         {
-            List<Workload> workloads;
+            IReadOnlyList<BuildStyleWorkload> workloads;
             try
             {
-                workloads = [Xz(), Cpp(directory), Rust(directory), Go(directory)];
+                workloads = BuildStyleWorkloads.Build(directory);
             }
             catch (InvalidOperationException e)
             {
@@ -47,7 +47,7 @@ public static class UnwindFidelityScenario
             Console.WriteLine("Reaches entry: a user frame is one of " + string.Join(", ", NativeEntry.Order()) + " (Go: " + string.Join(", ", GoEntry.Order()) + ").");
             Console.WriteLine("Depth counts user frames only (kernel frames dropped). Unnamed: user frames without a function name.");
             Console.WriteLine();
-            var results = new List<(Workload Workload, Metrics Ours, Metrics Perf)>();
+            var results = new List<(BuildStyleWorkload Workload, Metrics Ours, Metrics Perf)>();
             foreach (var workload in workloads)
             {
                 try
@@ -84,7 +84,7 @@ public static class UnwindFidelityScenario
         }
     }
 
-    private static async Task<(Workload, Metrics, Metrics)> MeasureAsync(Workload workload, TimeSpan window)
+    private static async Task<(BuildStyleWorkload, Metrics, Metrics)> MeasureAsync(BuildStyleWorkload workload, TimeSpan window)
     {
         await using var running = workload.Start();
         var pid = running.Process.Id;
@@ -149,8 +149,8 @@ public static class UnwindFidelityScenario
         Console.WriteLine("|---|---:|---:|");
         Console.WriteLine($"| samples | {oursMetrics.Samples} | {perfMetrics.Samples} (of {perfTotal} recorded) |");
         Console.WriteLine($"| reaches entry | {Pct(oursMetrics.Entry)} | {Pct(perfMetrics.Entry)} |");
-        Console.WriteLine($"| names hot function ({workload.HotLabel}) | {Pct(oursMetrics.Hot)} | {Pct(perfMetrics.Hot)} |");
-        Console.WriteLine($"| hot function under {workload.CallerLabel} | {Pct(oursMetrics.HotUnderCaller)} | {Pct(perfMetrics.HotUnderCaller)} |");
+        Console.WriteLine($"| names hot function ({workload.HotFunction}) | {Pct(oursMetrics.Hot)} | {Pct(perfMetrics.Hot)} |");
+        Console.WriteLine($"| hot function under {workload.Caller} | {Pct(oursMetrics.HotUnderCaller)} | {Pct(perfMetrics.HotUnderCaller)} |");
         Console.WriteLine($"| mean user depth | {oursMetrics.Depth:F1} | {perfMetrics.Depth:F1} |");
         Console.WriteLine($"| unnamed user frames | {Pct(oursMetrics.Unnamed)} | {Pct(perfMetrics.Unnamed)} |");
         Console.WriteLine();
@@ -166,295 +166,19 @@ public static class UnwindFidelityScenario
         return (workload, oursMetrics, perfMetrics);
     }
 
-    // ---- the workloads ----
-
-    private static Workload Xz()
-    {
-        var version = Run("xz", ["--version"], null, null, "install xz-utils (apt-get install xz-utils)").Split('\n')[0];
-        return new Workload(
-            "xz -9 -T1",
-            $"{version}, compressing a deterministic word stream (~200 MB, repeated) from a pipe; liblzma as Debian builds it",
-            "lzma_*",
-            "main (xz is stripped: any frame in the xz executable)",
-            f => f.Names.Any(n => n.StartsWith("lzma_", StringComparison.Ordinal)),
-            f => f.Names.Contains("main") || Path.GetFileName(f.Dso) == "xz",
-            Go: false,
-            () =>
-            {
-                var start = new ProcessStartInfo("xz", ["-9", "-T1", "-c"]) { RedirectStandardInput = true, RedirectStandardOutput = true };
-                var process = Process.Start(start)!;
-                var cancel = new CancellationTokenSource();
-                var drain = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, cancel.Token);
-                var feed = Task.Run(() => FeedAsync(process.StandardInput.BaseStream, cancel.Token));
-                return new Running(process, async () =>
-                {
-                    await cancel.CancelAsync();
-                    await Quietly(feed);
-                    await Quietly(drain);
-                });
-            });
-    }
-
-    /// <summary>Pseudo-random words from a fixed vocabulary (compressible, the same bytes every run), 200 MB per round.</summary>
-    private static async Task FeedAsync(Stream input, CancellationToken cancellationToken)
-    {
-        var random = new Random(13);
-        var vocabulary = Enumerable.Range(0, 4096)
-            .Select(_ => new string(Enumerable.Range(0, random.Next(2, 11)).Select(_ => (char)('a' + random.Next(26))).ToArray()) + (random.Next(8) == 0 ? "\n" : " "))
-            .Select(Encoding.ASCII.GetBytes)
-            .ToArray();
-        var chunk = new byte[1 << 20];
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var state = 0x9E3779B97F4A7C15UL;
-                for (long written = 0; written < 200L << 20 && !cancellationToken.IsCancellationRequested; written += chunk.Length)
-                {
-                    var used = 0;
-                    while (true)
-                    {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-
-                        // Skewed towards the first words so that the stream is compressible, as text is.
-                        var word = vocabulary[(int)((state >> 20) % 4096 * ((state >> 40) % 4096) / 4096)];
-                        if (used + word.Length > chunk.Length)
-                        {
-                            break;
-                        }
-
-                        word.CopyTo(chunk, used);
-                        used += word.Length;
-                    }
-
-                    await input.WriteAsync(chunk.AsMemory(0, used), cancellationToken);
-                }
-            }
-        }
-        finally
-        {
-            input.Close();
-        }
-    }
-
-    private const string CppSource = """
-        // g++ -O2: x86_64 omits frame pointers at -O2; noinline/noclone keep the calls (and their names) in the binary.
-        namespace hot {
-        template <typename T>
-        __attribute__((noinline, noclone)) T spin(T seed, long rounds) {
-            T x = seed;
-            for (long i = 0; i < rounds; i++) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x += static_cast<T>(i);
-            }
-            return x;
-        }
-        }
-
-        namespace app {
-        struct Worker {
-            unsigned long state;
-            __attribute__((noinline, noclone)) unsigned long work(long rounds) {
-                unsigned long r = hot::spin<unsigned long>(state, rounds);
-                state = r ^ (r >> 3);
-                return r + 1;
-            }
-        };
-
-        __attribute__((noinline, noclone)) unsigned long run(Worker& worker) {
-            unsigned long total = 0;
-            for (int i = 0; i < 100; i++) {
-                total += worker.work(1000000);
-            }
-            return total;
-        }
-        }
-
-        int main() {
-            app::Worker worker{42};
-            volatile unsigned long sink = 0;
-            for (;;) {
-                sink = sink + app::run(worker);
-            }
-        }
-        """;
-
-    private static Workload Cpp(string directory)
-    {
-        var source = Path.Combine(directory, "spin.cpp");
-        var binary = Path.Combine(directory, "spin-cpp");
-        File.WriteAllText(source, CppSource);
-        Run("g++", ["-O2", "-o", binary, source], directory, null, "install g++ (apt-get install g++)");
-        return new Workload(
-            "C++ g++ -O2",
-            "main → app::run → app::Worker::work → hot::spin<unsigned long>, built with g++ -O2 (no frame pointers), not stripped",
-            "hot::spin",
-            "app::Worker::work",
-            f => f.Names.Any(n => n.Contains("hot::spin", StringComparison.Ordinal) || (n.StartsWith("_Z", StringComparison.Ordinal) && n.Contains("3hot4spin", StringComparison.Ordinal))),
-            f => f.Names.Any(n => n.Contains("Worker::work", StringComparison.Ordinal) || (n.StartsWith("_Z", StringComparison.Ordinal) && n.Contains("6Worker4work", StringComparison.Ordinal))),
-            Go: false,
-            () => Running.Of(Process.Start(new ProcessStartInfo(binary))!));
-    }
-
-    private const string RustSource = """
-        use std::hint::black_box;
-
-        #[inline(never)]
-        fn spin(seed: u64, rounds: u64) -> u64 {
-            let mut x = seed;
-            for i in 0..rounds {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x = x.wrapping_add(i);
-            }
-            x
-        }
-
-        #[inline(never)]
-        fn work(seed: u64) -> u64 {
-            let r = spin(black_box(seed), black_box(1_000_000));
-            black_box(r) ^ (r >> 3)
-        }
-
-        fn main() {
-            let mut state = 42u64;
-            loop {
-                state = black_box(work(state).wrapping_add(1));
-            }
-        }
-        """;
-
-    private static Workload Rust(string directory)
-    {
-        var project = Path.Combine(directory, "rust");
-        Directory.CreateDirectory(Path.Combine(project, "src"));
-        File.WriteAllText(Path.Combine(project, "Cargo.toml"), "[package]\nname = \"fidelity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n");
-        File.WriteAllText(Path.Combine(project, "src", "main.rs"), RustSource);
-        Run("cargo", ["build", "--release", "--offline", "--quiet"], project, new() { ["CARGO_HOME"] = Path.Combine(directory, "cargo-home"), ["CARGO_TARGET_DIR"] = Path.Combine(project, "target") },
-            "install a Rust toolchain (rustup or apt-get install cargo)");
-        var binary = Path.Combine(project, "target", "release", "fidelity");
-        return new Workload(
-            "Rust release",
-            "main → std::rt::lang_start → fidelity::main → fidelity::work → fidelity::spin, cargo build --release (legacy mangling), not stripped",
-            "fidelity::spin",
-            "fidelity::work",
-            f => f.Names.Any(n => n.Contains("fidelity::spin", StringComparison.Ordinal) || n.Contains("8fidelity4spin", StringComparison.Ordinal)),
-            f => f.Names.Any(n => n.Contains("fidelity::work", StringComparison.Ordinal) || n.Contains("8fidelity4work", StringComparison.Ordinal)),
-            Go: false,
-            () => Running.Of(Process.Start(new ProcessStartInfo(binary))!));
-    }
-
-    private const string GoSource = """
-        package main
-
-        //go:noinline
-        func spin(seed uint64, rounds int) uint64 {
-            x := seed
-            for i := 0; i < rounds; i++ {
-                x ^= x << 13
-                x ^= x >> 7
-                x ^= x << 17
-                x += uint64(i)
-            }
-            return x
-        }
-
-        //go:noinline
-        func work(seed uint64) uint64 {
-            r := spin(seed, 1000000)
-            return r ^ (r >> 3)
-        }
-
-        var sink uint64
-
-        func main() {
-            state := uint64(42)
-            for {
-                state = work(state) + 1
-                sink = state
-            }
-        }
-        """;
-
-    private static Workload Go(string directory)
-    {
-        var project = Path.Combine(directory, "go");
-        Directory.CreateDirectory(project);
-        File.WriteAllText(Path.Combine(project, "go.mod"), "module fidelity\n\ngo 1.19\n");
-        File.WriteAllText(Path.Combine(project, "main.go"), GoSource);
-        var binary = Path.Combine(project, "spin-go");
-        var version = Run("go", ["version"], project, null, "install Go (apt-get install golang-go)").Trim();
-        Run("go", ["build", "-ldflags=-s -w", "-o", binary, "."], project, new()
-        {
-            ["GOCACHE"] = Path.Combine(directory, "go-cache"),
-            ["GOPATH"] = Path.Combine(directory, "go-path"),
-            ["GOFLAGS"] = "-mod=mod",
-            ["GOTOOLCHAIN"] = "local",
-        }, "install Go (apt-get install golang-go)");
-        return new Workload(
-            "Go stripped",
-            $"runtime.main → main.main → main.work → main.spin, {version}, go build -ldflags='-s -w' (no symbol table, no DWARF)",
-            "main.spin",
-            "main.work",
-            f => f.Names.Contains("main.spin"),
-            f => f.Names.Contains("main.work"),
-            Go: true,
-            () => Running.Of(Process.Start(new ProcessStartInfo(binary))!));
-    }
-
     // ---- stacks ----
 
-    /// <summary>A user frame: its function names, innermost first (the physical function last), and its mapped file.</summary>
-    private sealed record Frame(string[] Names, string Dso)
-    {
-        public string Label => Names.Length > 0 ? Shorten(Names[^1]) : $"?[{Path.GetFileName(Dso)}]";
-
-        private static string Shorten(string name) => name.Length <= 48 ? name : name[..45] + "...";
-    }
+    private static string Label(WorkloadFrame frame) =>
+        frame.Name is not { } name ? $"?[{Path.GetFileName(frame.File)}]" : name.Length <= 48 ? name : name[..45] + "...";
 
     /// <summary>User frames leaf first, observed <see cref="Count"/> times.</summary>
-    private sealed record Sampled(IReadOnlyList<Frame> Frames, int Count);
+    private sealed record Sampled(IReadOnlyList<WorkloadFrame> Frames, int Count);
 
     private static void AddOurs(ExportProfilesServiceRequest? request, int pid, List<Sampled> into)
     {
-        if (request is null)
+        if (request is not null)
         {
-            return;
-        }
-
-        var d = request.Dictionary;
-        var resource = request.ResourceProfiles.FirstOrDefault(r => r.Resource.Attributes.Any(a => a.Key == "process.pid" && a.Value.IntValue == pid));
-        if (resource is null)
-        {
-            return;
-        }
-
-        foreach (var profile in resource.ScopeProfiles.SelectMany(s => s.Profiles))
-        {
-            foreach (var sample in profile.Samples)
-            {
-                var frames = new List<Frame>();
-                foreach (var index in d.StackTable[sample.StackIndex].LocationIndices)
-                {
-                    var location = d.LocationTable[index];
-                    var type = location.AttributeIndices.Select(i => d.AttributeTable[i]).FirstOrDefault(a => d.StringTable[a.KeyStrindex] == "profile.frame.type")?.Value.StringValue;
-                    var dso = location.MappingIndex > 0 ? d.StringTable[d.MappingTable[location.MappingIndex].FilenameStrindex] : "";
-                    if (type == "kernel" || dso == "[kernel.kallsyms]")
-                    {
-                        continue;
-                    }
-
-                    var names = location.Lines.Select(l => d.StringTable[d.FunctionTable[l.FunctionIndex].NameStrindex]).Where(n => n.Length > 0).ToArray();
-                    frames.Add(new Frame(names, dso));
-                }
-
-                into.Add(new Sampled(frames, Math.Max(1, sample.TimestampsUnixNano.Count)));
-            }
+            into.AddRange(BuildStyleWorkloads.UserStacks(request, pid).Select(s => new Sampled(s.Stack, s.Count)));
         }
     }
 
@@ -489,7 +213,7 @@ public static class UnwindFidelityScenario
         var stderr = script.StandardError.ReadToEndAsync();
         var stacks = new List<Sampled>();
         var total = 0;
-        List<Frame>? frames = null;
+        List<WorkloadFrame>? frames = null;
         var keep = false;
         while (await script.StandardOutput.ReadLineAsync() is { } line)
         {
@@ -537,7 +261,7 @@ public static class UnwindFidelityScenario
                 continue;
             }
 
-            frames.Add(new Frame(symbol is "[unknown]" or "" ? [] : [symbol], dso));
+            frames.Add(new WorkloadFrame(symbol is "[unknown]" or "" ? null : symbol, dso));
         }
 
         if (frames is not null && keep)
@@ -570,17 +294,17 @@ public static class UnwindFidelityScenario
 
     private sealed record Metrics(long Samples, double Entry, double Hot, double HotUnderCaller, double Depth, double Unnamed);
 
-    private static Metrics Measure(List<Sampled> stacks, Workload workload)
+    private static Metrics Measure(List<Sampled> stacks, BuildStyleWorkload workload)
     {
-        var entry = workload.Go ? GoEntry : NativeEntry;
+        var entry = workload.IsGo ? GoEntry : NativeEntry;
         long samples = 0, reaches = 0, hot = 0, underCaller = 0, frames = 0, unnamed = 0;
         foreach (var stack in stacks)
         {
             samples += stack.Count;
             frames += (long)stack.Frames.Count * stack.Count;
-            unnamed += (long)stack.Frames.Count(f => f.Names.Length == 0) * stack.Count;
+            unnamed += (long)stack.Frames.Count(f => f.Name is null) * stack.Count;
             // perf names glibc's entry with its symbol version (__libc_start_main@@GLIBC_2.34).
-            if (stack.Frames.Any(f => f.Names.Any(n => entry.Contains(n.Split('@')[0]))))
+            if (stack.Frames.Any(f => f.Name is { } n && entry.Contains(n.Split('@')[0])))
             {
                 reaches += stack.Count;
             }
@@ -628,9 +352,9 @@ public static class UnwindFidelityScenario
         Console.WriteLine();
     }
 
-    private static string Folded(IReadOnlyList<Frame> frames)
+    private static string Folded(IReadOnlyList<WorkloadFrame> frames)
     {
-        var folded = frames.Count == 0 ? "(no user frames)" : string.Join(';', frames.Reverse().Select(f => f.Label));
+        var folded = frames.Count == 0 ? "(no user frames)" : string.Join(';', frames.Reverse().Select(Label));
         return folded.Length <= 240 ? folded : folded[..110] + " ... " + folded[^125..];
     }
 
@@ -640,74 +364,6 @@ public static class UnwindFidelityScenario
 
     private static long MonotonicNs() => Stopwatch.GetTimestamp() * (1_000_000_000 / Stopwatch.Frequency);
 
-    private static string Run(string file, string[] args, string? directory, Dictionary<string, string>? environment, string missing)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? Environment.CurrentDirectory };
-        foreach (var (key, value) in environment ?? [])
-        {
-            start.Environment[key] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"{file} not found: {missing} ({e.Message})", e);
-        }
-
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}{stdout}");
-            }
-
-            return stdout;
-        }
-    }
-
-    private static async Task Quietly(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
-
-    private sealed record Workload(string Name, string Description, string HotLabel, string CallerLabel, Func<Frame, bool> IsHot, Func<Frame, bool> IsCaller, bool Go, Func<Running> Start);
-
-    private sealed class Running(Process process, Func<Task>? stop = null) : IAsyncDisposable
-    {
-        public Process Process { get; } = process;
-
-        public static Running Of(Process process) => new(process);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill();
-            }
-
-            await Process.WaitForExitAsync();
-            if (stop is not null)
-            {
-                await stop();
-            }
-
-            Process.Dispose();
-        }
-    }
 }
