@@ -86,7 +86,9 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
 
         _monotonicToUnixNs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 - PerfNative.MonotonicNanoseconds();
         _window = new SampleWindow(NowUnixNano());
-        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true, Options.UserStackBytes));
+        // The CFI unwinder knows x86-64's registers only: elsewhere user stacks come from the kernel's frame-pointer chain.
+        var userStackBytes = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? Options.UserStackBytes : 0;
+        _sampler = PerfEventSampler.Start(new PerfSamplerOptions(Options.SamplesPerSecond, Options.TargetPid, Options.DataPagesPerCpu, TrackProcesses: true, userStackBytes));
     }
 
     /// <summary>
