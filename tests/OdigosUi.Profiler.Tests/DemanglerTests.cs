@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using System.Diagnostics;
 using OdigosUi.Profiler.Symbolization.Demangling;
 using Xunit.Abstractions;
@@ -382,37 +383,8 @@ public sealed class DemanglerTests(ITestOutputHelper output)
         return lines[..symbols.Count];
     }
 
-    private static string Run(string program, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = input != null,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        if (input != null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
-        }
-
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {error.Result}");
-        return output.Result;
-    }
+    private static string Run(string program, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null) =>
+        Tool.Run(program, arguments, environment: environment, input: input);
 
     private sealed class TemporaryDirectory : IDisposable
     {

@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
@@ -625,47 +626,8 @@ internal sealed class GoTestProgram
         return null;
     }
 
-    public static string Run(string tool, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = input is not null,
-            WorkingDirectory = workingDirectory ?? "",
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        if (input is not null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
-        }
-
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} did not finish in 5 minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {stderr.Result}");
-        }
-
-        return stdout.Result;
-    }
+    public static string Run(string tool, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, string? workingDirectory = null) =>
+        Tool.Run(tool, arguments, workingDirectory, environment, input);
 
     private static void DeleteQuietly(string directory)
     {

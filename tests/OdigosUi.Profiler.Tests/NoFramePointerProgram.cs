@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using System.Diagnostics;
 
 namespace OdigosUi.Profiler.Tests;
@@ -75,18 +76,6 @@ internal sealed class NoFramePointerProgram
         return new NoFramePointerProgram(path);
     }
 
-    public static string Run(string file, string arguments, bool allowFailure = false)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"{file} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 && !(allowFailure && output.Result.Length > 0))
-        {
-            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error}");
-        }
-
-        return output.Result;
-    }
+    public static string Run(string file, string arguments, bool allowFailure = false) =>
+        Tool.Run(file, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), allowFailure: allowFailure);
 }

@@ -1,3 +1,4 @@
+using OdigosUi.TestSupport;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -145,23 +146,5 @@ internal sealed class StrippedLibraryProgram
         return new StrippedLibraryProgram(main, library, unstripped);
     }
 
-    private static string Run(string tool, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {stderr.Result}");
-        }
-
-        return stdout;
-    }
+    private static string Run(string tool, params string[] arguments) => Tool.Run(tool, arguments);
 }

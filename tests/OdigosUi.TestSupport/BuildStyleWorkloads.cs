@@ -438,37 +438,8 @@ public static class BuildStyleWorkloads
     // ---- processes ----
 
     /// <summary>Runs a tool to completion and returns its stdout; a tool that is not installed throws naming <paramref name="missing"/>.</summary>
-    private static string Run(string file, string[] args, string? directory, Dictionary<string, string>? environment, string missing)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? Environment.CurrentDirectory };
-        foreach (var (key, value) in environment ?? [])
-        {
-            start.Environment[key] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"{file} not found: {missing} ({e.Message})", e);
-        }
-
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}{stdout}");
-            }
-
-            return stdout;
-        }
-    }
+    private static string Run(string file, string[] args, string? directory, Dictionary<string, string>? environment, string missing) =>
+        Tool.Run(file, args, directory, environment, install: missing);
 
     private static async Task Quietly(Task task)
     {
