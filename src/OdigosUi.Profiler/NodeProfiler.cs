@@ -238,8 +238,10 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
             }
         }
 
-        // Only a walk cut short by the size of the copy can lose to the kernel's chain (frame-pointer code all the way up).
-        if (stop != UnwindStop.StackCopyTooSmall || _unwound.Count >= _user.Count)
+        // A walk that stopped at its first frame (code in no known mapping yet) or was cut short by the size of the copy
+        // keeps the kernel's chain when that is longer (frame-pointer code all the way up).
+        var keepKernelChain = stop != UnwindStop.Complete && (_unwound.Count == 1 || stop == UnwindStop.StackCopyTooSmall) && _user.Count > _unwound.Count;
+        if (!keepKernelChain)
         {
             _user.Clear();
             _user.AddRange(_unwound);
