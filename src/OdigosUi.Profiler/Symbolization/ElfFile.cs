@@ -297,11 +297,37 @@ public sealed class ElfFile
 
         var strings = sections[(int)sections[index].Link];
         var builder = new SymbolTable.Builder(count, 0, new ElfStringTable(path, strings.Offset, strings.Size, stamp));
-        ScanFunctions(file, sections, sections[index], builder);
+
+        // Of the names at one address the table finds the one added last: add them from the least to the most telling.
+        for (var rank = 0; rank <= MaxRank; rank++)
+        {
+            ScanFunctions(file, sections, sections[index], builder, rank);
+        }
+
         return builder.Build();
     }
 
-    private static int ScanFunctions(Image file, List<SectionHeader> sections, SectionHeader section, SymbolTable.Builder? builder)
+    private const int MaxRank = 5;
+
+    /// <summary>
+    /// How well a symbol names its address among aliases, as perf chooses: global over weak over local, and a default
+    /// or unversioned name over a compatibility version (<c>__libc_start_main@@GLIBC_2.34</c> over
+    /// <c>__libc_start_main@GLIBC_2.2.5</c>, <c>__libc_start_main_impl</c> and <c>__libc_start_main_alias_1</c>).
+    /// </summary>
+    private static int Rank(byte info, ReadOnlySpan<byte> name)
+    {
+        var binding = (info >> 4) switch
+        {
+            1 => 2,
+            2 => 1,
+            _ => 0,
+        };
+        var at = name.IndexOf((byte)'@');
+        var compatVersion = at >= 0 && (at + 1 >= name.Length || name[at + 1] != (byte)'@');
+        return binding * 2 + (compatVersion ? 0 : 1);
+    }
+
+    private static int ScanFunctions(Image file, List<SectionHeader> sections, SectionHeader section, SymbolTable.Builder? builder, int rank = -1)
     {
         var count = 0;
         var strings = sections[(int)section.Link];
@@ -322,6 +348,16 @@ public sealed class ElfFile
             var nameOffset = U32(s, 0);
             if (nameOffset < names.Length && names[(int)nameOffset] != 0)
             {
+                if (rank >= 0)
+                {
+                    var name = names[(int)nameOffset..];
+                    var end = name.IndexOf((byte)0);
+                    if (Rank(info, end < 0 ? name : name[..end]) != rank)
+                    {
+                        continue;
+                    }
+                }
+
                 count++;
                 builder?.Add(value, size, (int)nameOffset);
             }
