@@ -153,6 +153,7 @@ public sealed class GoPclnTabTests(ITestOutputHelper output)
             Assert.True(spin >= 5, $"only {spin} of {stacks.Count} stacks end in main.spin; stats {profiler.Stats}");
             // main.spin has no frame of its own: the pcsp walk keeps the closure that calls it, which frame pointers skip.
             Assert.Contains(stacks, s => ProfilerDriver.Calls(s, "main.main.func1", "main.spin") && ProfilerDriver.Calls(s, "main.main", "main.main.func1") && ProfilerDriver.Calls(s, "runtime.main", "main.main"));
+            Assert.All(stacks.Where(s => s[0].Name == "main.spin"), s => Assert.Equal("go", s[0].Type));
         }
         finally
         {

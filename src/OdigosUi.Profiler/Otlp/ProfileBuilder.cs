@@ -149,6 +149,7 @@ public sealed class ProfileBuilder
     {
         FrameKind.Kernel => "kernel",
         FrameKind.Dotnet => "dotnet",
+        FrameKind.Go => "go",
         _ => "native",
     };
 

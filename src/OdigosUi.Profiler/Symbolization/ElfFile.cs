@@ -61,6 +61,9 @@ public sealed class ElfFile
     /// <summary>The most complete function symbols: the debug file's .symtab when it has one.</summary>
     public SymbolTable BestSymbols => DebugFile is { SymbolSource: SymbolSource.Symtab } debug ? debug.Symbols : Symbols;
 
+    /// <summary>A Go binary: it has the Go runtime's pc-line table.</summary>
+    public bool IsGo => GoPclnTab.FindSection(Sections) is not null;
+
     /// <summary>True when a separate debug file may name more than this file's own symbols.</summary>
     public bool WantsDebugFile => SymbolSource is SymbolSource.Dynsym or SymbolSource.None || Section(".eh_frame") is null;
 

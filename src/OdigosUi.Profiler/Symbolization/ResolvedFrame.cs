@@ -5,6 +5,9 @@ public enum FrameKind
     Kernel,
     Native,
     Dotnet,
+
+    /// <summary>Code of a Go binary (one with a .gopclntab), as the OTel eBPF profiler types it.</summary>
+    Go,
 }
 
 /// <summary>The mapping a frame's address fell in; <see cref="Path"/> is the mapped file or a pseudo name such as [vdso].</summary>

@@ -73,9 +73,10 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
             if (name is not null || file.Elf is not null)
             {
                 final = true;
+                var kind = file.Elf?.IsGo == true ? FrameKind.Go : FrameKind.Native;
                 return Demangling.Demangler.Demangle(name ?? "") is { } demangled
-                    ? new ResolvedFrame(FrameKind.Native, demangled, file.Mapping, address) { SystemName = name }
-                    : new ResolvedFrame(FrameKind.Native, name, file.Mapping, address);
+                    ? new ResolvedFrame(kind, demangled, file.Mapping, address) { SystemName = name }
+                    : new ResolvedFrame(kind, name, file.Mapping, address);
             }
 
             // Not ELF (e.g. a ReadyToRun .NET assembly): its code may be in the perf map.
