@@ -39,40 +39,34 @@ public sealed class DebugFileTests
     [Fact]
     public void A_stripped_program_is_named_from_the_debug_file_its_debuglink_names_inside_the_process_root()
     {
-        var root = Directory.CreateTempSubdirectory("odigos-debuglink-").FullName;
-        try
-        {
-            var bin = Path.Combine(root, "app");
-            Directory.CreateDirectory(Path.Combine(bin, ".debug"));
-            var source = Path.Combine(root, "spin.c");
-            File.WriteAllText(source, "static __attribute__((noinline)) int hidden(int n) { return n * 3; }\nint main(int c, char **v) { return hidden(c); }\n");
-            var program = Path.Combine(bin, "spin");
-            NoFramePointerProgram.Run("gcc", $"-O2 -g -o {program} {source}");
-            var address = NativeTestProgram.NmAddress(program, "hidden");
-            NoFramePointerProgram.Run("objcopy", $"--only-keep-debug {program} {bin}/.debug/spin.debug");
-            NoFramePointerProgram.Run("strip", $"--strip-all {program}");
-            NoFramePointerProgram.Run("objcopy", $"--add-gnu-debuglink={bin}/.debug/spin.debug {program}");
+        using var rootDirectory = new TempDirectory("odigos-debuglink-");
+        var root = rootDirectory.Path;
+        var bin = Path.Combine(root, "app");
+        Directory.CreateDirectory(Path.Combine(bin, ".debug"));
+        var source = Path.Combine(root, "spin.c");
+        File.WriteAllText(source, "static __attribute__((noinline)) int hidden(int n) { return n * 3; }\nint main(int c, char **v) { return hidden(c); }\n");
+        var program = Path.Combine(bin, "spin");
+        NoFramePointerProgram.Run("gcc", $"-O2 -g -o {program} {source}");
+        var address = NativeTestProgram.NmAddress(program, "hidden");
+        NoFramePointerProgram.Run("objcopy", $"--only-keep-debug {program} {bin}/.debug/spin.debug");
+        NoFramePointerProgram.Run("strip", $"--strip-all {program}");
+        NoFramePointerProgram.Run("objcopy", $"--add-gnu-debuglink={bin}/.debug/spin.debug {program}");
 
-            var cache = new ElfCache();
-            var elf = cache.Get(new FileIdentity("spin", 1), program)!;
-            Assert.Equal("spin.debug", elf.DebugLink);
-            Assert.Null(elf.BestSymbols.FindName(address));
+        var cache = new ElfCache();
+        var elf = cache.Get(new FileIdentity("spin", 1), program)!;
+        Assert.Equal("spin.debug", elf.DebugLink);
+        Assert.Null(elf.BestSymbols.FindName(address));
 
-            var outside = new ElfCache();
-            Assert.Null(outside.AttachDebugFile(outside.Get(new FileIdentity("spin", 2), program)!, "/nonexistent-root", "/app/spin"));
+        var outside = new ElfCache();
+        Assert.Null(outside.AttachDebugFile(outside.Get(new FileIdentity("spin", 2), program)!, "/nonexistent-root", "/app/spin"));
 
-            var found = cache.AttachDebugFile(elf, root, "/app/spin");
-            Assert.Equal($"{root}/app/.debug/spin.debug", found?.Path);
-            Assert.Equal("hidden", elf.BestSymbols.FindName(address));
+        var found = cache.AttachDebugFile(elf, root, "/app/spin");
+        Assert.Equal($"{root}/app/.debug/spin.debug", found?.Path);
+        Assert.Equal("hidden", elf.BestSymbols.FindName(address));
 
-            NoFramePointerProgram.Run("gcc", $"-O2 -g -Wl,--build-id=0x0123456789 -o {bin}/.debug/spin.debug {source}");
-            var other = new ElfCache();
-            var again = other.Get(new FileIdentity("spin", 3), program)!;
-            Assert.Null(other.AttachDebugFile(again, root, "/app/spin"));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        NoFramePointerProgram.Run("gcc", $"-O2 -g -Wl,--build-id=0x0123456789 -o {bin}/.debug/spin.debug {source}");
+        var other = new ElfCache();
+        var again = other.Get(new FileIdentity("spin", 3), program)!;
+        Assert.Null(other.AttachDebugFile(again, root, "/app/spin"));
     }
 }

@@ -141,7 +141,7 @@ public sealed class DemanglerTests(ITestOutputHelper output)
     [Fact]
     public void Agrees_with_cxxfilt_on_a_cpp_program_compiled_now()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory("odigos-demangler-tests-");
         var source = Path.Combine(directory.Path, "probe.cpp");
         File.WriteAllText(source, CppProgram);
         var binary = Path.Combine(directory.Path, "probe");
@@ -161,7 +161,7 @@ public sealed class DemanglerTests(ITestOutputHelper output)
     [InlineData("v0")]
     public void Agrees_with_cxxfilt_on_a_rust_program_compiled_now(string manglingVersion)
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory("odigos-demangler-tests-");
         Directory.CreateDirectory(Path.Combine(directory.Path, "src"));
         File.WriteAllText(Path.Combine(directory.Path, "Cargo.toml"), """
             [package]
@@ -385,26 +385,4 @@ public sealed class DemanglerTests(ITestOutputHelper output)
 
     private static string Run(string program, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null) =>
         Tool.Run(program, arguments, environment: environment, input: input);
-
-    private sealed class TemporaryDirectory : IDisposable
-    {
-        public TemporaryDirectory()
-        {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "odigos-demangler-tests-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(Path);
-        }
-
-        public string Path { get; }
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
 }

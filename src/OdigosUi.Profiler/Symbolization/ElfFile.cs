@@ -7,7 +7,13 @@ namespace OdigosUi.Profiler.Symbolization;
 public readonly record struct LoadSegment(ulong Offset, ulong VirtualAddress, ulong FileSize, ulong MemorySize);
 
 /// <summary>A section header: <see cref="Type"/> 8 (SHT_NOBITS) has no bytes in the file.</summary>
-public sealed record ElfSection(string Name, uint Type, ulong VirtualAddress, ulong Offset, ulong Size);
+public sealed record ElfSection(string Name, uint Type, ulong VirtualAddress, ulong Offset, ulong Size)
+{
+    private const uint ShtNobits = 8;
+
+    /// <summary>True when the file holds the section's bytes (not SHT_NOBITS, as in a debug file's copies of code sections, and not empty).</summary>
+    public bool HasBytes => Type != ShtNobits && Size > 0;
+}
 
 /// <summary>Where an ELF file's function symbols came from, best first.</summary>
 public enum SymbolSource
@@ -35,6 +41,7 @@ public sealed class ElfFile
     {
         SymbolSource = source;
         DebugLink = debugLink;
+        IsGo = GoPclnTab.FindSection(sections) is not null;
         Path = path;
         Symbols = symbols;
         LoadSegments = segments;
@@ -62,7 +69,7 @@ public sealed class ElfFile
     public SymbolTable BestSymbols => DebugFile is { SymbolSource: SymbolSource.Symtab } debug ? debug.Symbols : Symbols;
 
     /// <summary>A Go binary: it has the Go runtime's pc-line table.</summary>
-    public bool IsGo => GoPclnTab.FindSection(Sections) is not null;
+    public bool IsGo { get; }
 
     /// <summary>True when a separate debug file may name more than this file's own symbols.</summary>
     public bool WantsDebugFile => SymbolSource is SymbolSource.Dynsym or SymbolSource.None || Section(".eh_frame") is null;
@@ -105,6 +112,46 @@ public sealed class ElfFile
 
     /// <summary>What this object keeps in memory, in bytes.</summary>
     public long EstimatedBytes => 128 + Symbols.EstimatedBytes + LoadSegments.Count * 32L + Sections.Sum(s => 64L + s.Name.Length * 2) + (DebugFile?.EstimatedBytes ?? 0);
+
+    /// <summary>
+    /// The bytes of <paramref name="section"/> of the file at <paramref name="path"/>, by positioned reads of that range
+    /// only; null when the file cannot be read or is shorter than the section says.
+    /// </summary>
+    public static byte[]? ReadSection(string path, ElfSection section)
+    {
+        if (!section.HasBytes || section.Size > int.MaxValue || section.Offset > long.MaxValue - section.Size)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if ((ulong)RandomAccess.GetLength(handle) < section.Offset + section.Size)
+            {
+                return null;
+            }
+
+            var bytes = new byte[section.Size];
+            var done = 0;
+            while (done < bytes.Length)
+            {
+                var read = RandomAccess.Read(handle, bytes.AsSpan(done), (long)section.Offset + done);
+                if (read <= 0)
+                {
+                    return null;
+                }
+
+                done += read;
+            }
+
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     public static bool TryOpen(string path, out ElfFile? elf, out string? error)
     {
@@ -218,7 +265,7 @@ public sealed class ElfFile
             source = symbols.Count == 0 ? SymbolSource.None : SymbolSource.Dynsym;
         }
 
-        var debugLink = named.Find(s => s.Name == ".gnu_debuglink") is { Type: not 8 } link ? ReadDebugLink(file.Slice(link.Offset, link.Size)) : null;
+        var debugLink = named.Find(s => s.Name == ".gnu_debuglink") is { HasBytes: true } link ? ReadDebugLink(file.Slice(link.Offset, link.Size)) : null;
         return new ElfFile(path, symbols, source, segments, named, buildId, debugLink);
     }
 

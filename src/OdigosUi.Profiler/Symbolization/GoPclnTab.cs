@@ -24,8 +24,6 @@ public sealed class GoPclnTab
     /// <summary>Larger sections are refused (the biggest Go binaries have pclntabs of tens of MiB).</summary>
     public const long MaxSectionBytes = 256L << 20;
 
-    private const uint ShtNobits = 8;
-
     private readonly byte[] _data;
     private readonly Layout _layout;
 
@@ -50,7 +48,7 @@ public sealed class GoPclnTab
     {
         foreach (var section in sections)
         {
-            if (section.Type != ShtNobits && section.Size > 0 && section.Name is ".gopclntab" or ".data.rel.ro.gopclntab")
+            if (section.HasBytes && section.Name is ".gopclntab" or ".data.rel.ro.gopclntab")
             {
                 return section;
             }
@@ -71,29 +69,7 @@ public sealed class GoPclnTab
             return null;
         }
 
-        byte[] data;
-        try
-        {
-            using var handle = File.OpenHandle(elf.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if ((ulong)RandomAccess.GetLength(handle) < section.Offset + section.Size)
-            {
-                return null;
-            }
-
-            data = new byte[section.Size];
-            var done = 0;
-            while (done < data.Length)
-            {
-                var read = RandomAccess.Read(handle, data.AsSpan(done), (long)section.Offset + done);
-                if (read <= 0)
-                {
-                    return null;
-                }
-
-                done += read;
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        if (ElfFile.ReadSection(elf.Path, section) is not { } data)
         {
             return null;
         }

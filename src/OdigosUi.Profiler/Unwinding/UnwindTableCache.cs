@@ -42,7 +42,7 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
 
         Compiles++;
         var table = Compile(elf, paths);
-        if (table.Count == 0 && debugFile?.Section(".debug_frame") is { Type: not 8 })
+        if (table.Count == 0 && debugFile?.Section(".debug_frame") is { HasBytes: true })
         {
             table = Compile(debugFile, [debugFile.Path]);
         }
@@ -64,12 +64,12 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
         var rows = new List<(ulong Pc, UnwindRow Row)>();
         var sources = new List<string>();
         var entries = 0;
-        var section = elf.Section(".eh_frame") is { Type: not 8, Size: > 0 } ehFrame ? ehFrame : elf.Section(".debug_frame");
-        if (section is { Type: not 8, Size: > 0 and <= MaxSectionBytes })
+        var section = elf.Section(".eh_frame") is { HasBytes: true } ehFrame ? ehFrame : elf.Section(".debug_frame");
+        if (section is { HasBytes: true, Size: <= MaxSectionBytes })
         {
             foreach (var path in paths)
             {
-                if (Read(path, section) is { } bytes)
+                if (ElfFile.ReadSection(path, section) is { } bytes)
                 {
                     entries += CallFrameInfoCompiler.AddRows(bytes, section.VirtualAddress, section.Name == ".debug_frame", rows);
                     sources.Add(section.Name);
@@ -79,43 +79,12 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
         }
 
         // Go functions have no CFI in .eh_frame (cgo binaries have some for their C code only): their pcsp tables say it.
-        if (GoPclnTab.FindSection(elf.Sections) is not null && GoPclnTab.Read(elf) is { } pclntab)
+        if (elf.IsGo && GoPclnTab.Read(elf) is { } pclntab)
         {
             entries += pclntab.AddUnwindRows(rows);
             sources.Add(".gopclntab");
         }
 
         return rows.Count == 0 ? UnwindTable.Empty : CallFrameInfoCompiler.Build(rows, entries, string.Join('+', sources));
-    }
-
-    private static byte[]? Read(string path, ElfSection section)
-    {
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (RandomAccess.GetLength(handle) < (long)(section.Offset + section.Size))
-            {
-                return null;
-            }
-
-            var bytes = new byte[section.Size];
-            var read = 0;
-            while (read < bytes.Length)
-            {
-                var n = RandomAccess.Read(handle, bytes.AsSpan(read), (long)section.Offset + read);
-                if (n <= 0)
-                {
-                    return null;
-                }
-
-                read += n;
-            }
-
-            return bytes;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }
