@@ -54,7 +54,7 @@ public sealed class StrippedLibraryProfilingTests
                     {
                         if (ProfilerDriver.Process(request, pid) is { } resource)
                         {
-                            frames.AddRange(HotFrames(request, resource));
+                            frames.AddRange(HotFrames(request, resource, spinStart, spinEnd));
                             foldedLines.AddRange(Folded(request, resource));
                         }
                     }
@@ -78,7 +78,6 @@ public sealed class StrippedLibraryProfilingTests
             {
                 Assert.InRange(frame.Address, frame.MemoryStart, frame.MemoryLimit - 1);
                 var fileAddress = frame.Address - frame.MemoryStart + frame.FileOffset;
-                Assert.InRange(fileAddress, spinStart, spinEnd - 1);
                 Assert.Equal($"{LibraryName}+0x{fileAddress:x}", frame.Label);
                 Assert.Equal("spin_for", frame.Caller);
             }
@@ -96,8 +95,12 @@ public sealed class StrippedLibraryProfilingTests
         }
     }
 
-    /// <summary>Every sample whose innermost user frame is an unsymbolized frame of the library, with its caller's label.</summary>
-    private static IEnumerable<HotFrame> HotFrames(ExportProfilesServiceRequest request, ResourceProfiles resource)
+    /// <summary>
+    /// Every sample whose innermost user frame is an unsymbolized frame of the library in <c>spin</c>'s file range,
+    /// with its caller's label. A library loaded while profiled also runs its static init code (frame_dummy, called by
+    /// ld.so's _dl_init): such samples are unnamed leaves of the library too, but not the function under test.
+    /// </summary>
+    private static IEnumerable<HotFrame> HotFrames(ExportProfilesServiceRequest request, ResourceProfiles resource, ulong spinStart, ulong spinEnd)
     {
         var d = request.Dictionary;
         var view = new DictionaryView(d);
@@ -113,7 +116,8 @@ public sealed class StrippedLibraryProfilingTests
             }
 
             var mapping = d.MappingTable[user[0].MappingIndex];
-            if (!d.StringTable[mapping.FilenameStrindex].EndsWith("/" + LibraryName, StringComparison.Ordinal))
+            var fileAddress = user[0].Address - mapping.MemoryStart + mapping.FileOffset;
+            if (!d.StringTable[mapping.FilenameStrindex].EndsWith("/" + LibraryName, StringComparison.Ordinal) || fileAddress < spinStart || fileAddress >= spinEnd)
             {
                 continue;
             }
@@ -121,7 +125,7 @@ public sealed class StrippedLibraryProfilingTests
             var labels = new List<string>();
             FrameLabels.Append(view, user[0], labels);
             FrameLabels.Append(view, user[1], labels);
-            Assert.NotEmpty(user[1].Lines);
+            Assert.True(user[1].Lines.Count > 0, $"the caller of {labels[0]} has no name: {string.Join(';', user.Select(l => $"{(l.Lines.Count > 0 ? d.StringTable[d.FunctionTable[l.Lines[0].FunctionIndex].NameStrindex] : "?")}@{l.Address:x}[{(l.MappingIndex == 0 ? "" : d.StringTable[d.MappingTable[l.MappingIndex].FilenameStrindex])}]"))}");
             foreach (var _ in sample.TimestampsUnixNano)
             {
                 yield return new HotFrame(user[0].Address, mapping.MemoryStart, mapping.MemoryLimit, mapping.FileOffset, labels[0], labels[1]);
