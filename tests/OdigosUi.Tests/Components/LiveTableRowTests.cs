@@ -39,7 +39,7 @@ public sealed class LiveTableRowTests : ComponentTestContext
 
         _directory.Record(Demo, 25, forwarded: false);
         _time.Advance(TimeSpan.FromSeconds(3));
-        page.WaitForAssertion(() => Assert.Contains(page.FindAll("td"), cell => cell.TextContent.Trim() == "35"));
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll("td"), cell => cell.TextContent.Trim() == "35"), TimeSpan.FromSeconds(30));
 
         Assert.Same(row, Assert.Single(page.FindComponents<MudTr>()).Instance);
     }
@@ -54,12 +54,12 @@ public sealed class LiveTableRowTests : ComponentTestContext
             Fields = new Dictionary<string, string?> { ["PYROSCOPE_URL"] = "pyroscope:4040", ["PYROSCOPE_TLS_ENABLED"] = "false" },
         });
         var page = Render<DestinationsPage>();
-        page.WaitForState(() => page.FindComponents<MudTr>().Count == 1);
+        page.WaitForState(() => page.FindComponents<MudTr>().Count == 1, TimeSpan.FromSeconds(30));
         var row = page.FindComponents<MudTr>()[0].Instance;
 
         await destinations.SetConfiguredConditionAsync(created.Id, true, "Configured", "ready");
         _time.Advance(TimeSpan.FromSeconds(2));
-        page.WaitForAssertion(() => Assert.Equal("True", page.Find("[data-testid=condition-DestinationConfigured]").GetAttribute("data-status")));
+        page.WaitForAssertion(() => Assert.Equal("True", page.Find("[data-testid=condition-DestinationConfigured]").GetAttribute("data-status")), TimeSpan.FromSeconds(30));
 
         Assert.Same(row, Assert.Single(page.FindComponents<MudTr>()).Instance);
     }
