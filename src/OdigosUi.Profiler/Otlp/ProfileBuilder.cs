@@ -20,7 +20,7 @@ public sealed class ProfileBuilder
     private readonly ProfilesDictionary _dictionary = ProfilesDictionaries.WithZeroValues();
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
     private readonly Dictionary<(int Key, string? Text, long Number), int> _attributes = [];
-    private readonly Dictionary<(string Name, string SystemName), int> _functions = [];
+    private readonly Dictionary<(string Name, string SystemName, string FileName), int> _functions = [];
     private readonly Dictionary<FrameMapping, int> _mappings = [];
     private readonly Dictionary<ResolvedFrame, int> _locations = [];
     private readonly Dictionary<StackKey, int> _stacks = [];
@@ -136,7 +136,7 @@ public sealed class ProfileBuilder
         location.AttributeIndices.Add(Attribute("profile.frame.type", FrameType(frame.Kind), 0));
         if (frame.FunctionName is { } name)
         {
-            location.Lines.Add(new Line { FunctionIndex = Function(name, frame.SystemName ?? name) });
+            location.Lines.Add(new Line { FunctionIndex = Function(name, frame.SystemName ?? name, frame.FileName ?? ""), Line_ = frame.Line });
         }
 
         index = _dictionary.LocationTable.Count;
@@ -150,6 +150,9 @@ public sealed class ProfileBuilder
         FrameKind.Kernel => "kernel",
         FrameKind.Dotnet => "dotnet",
         FrameKind.Go => "go",
+        FrameKind.Jvm => "jvm",
+        FrameKind.CPython => "cpython",
+        FrameKind.V8js => "v8js",
         _ => "native",
     };
 
@@ -177,13 +180,13 @@ public sealed class ProfileBuilder
         return index;
     }
 
-    private int Function(string name, string systemName)
+    private int Function(string name, string systemName, string fileName)
     {
-        if (!_functions.TryGetValue((name, systemName), out var index))
+        if (!_functions.TryGetValue((name, systemName, fileName), out var index))
         {
             index = _dictionary.FunctionTable.Count;
-            _dictionary.FunctionTable.Add(new Function { NameStrindex = String(name), SystemNameStrindex = String(systemName) });
-            _functions[(name, systemName)] = index;
+            _dictionary.FunctionTable.Add(new Function { NameStrindex = String(name), SystemNameStrindex = String(systemName), FilenameStrindex = String(fileName) });
+            _functions[(name, systemName, fileName)] = index;
         }
 
         return index;

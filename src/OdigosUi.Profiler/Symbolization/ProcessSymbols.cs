@@ -34,8 +34,11 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>The perf map once one was found (JIT runtimes write it: .NET with DOTNET_PerfMapEnabled=1).</summary>
     public PerfMap? PerfMap => _perfMap;
 
-    /// <summary>True when the process runs the .NET runtime, so JIT frames are .NET frames.</summary>
-    public bool IsDotnet { get; private set; }
+    /// <summary>The runtime the process runs, from its mappings (decides the type of its perf map frames).</summary>
+    public Runtimes.ProcessRuntime Runtime { get; private set; }
+
+    /// <summary>The executable, as /proc/PID/exe links it (null until the maps were read).</summary>
+    public string? Executable => _executable;
 
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
@@ -104,7 +107,7 @@ public sealed class ProcessSymbols(int pid)
             _maps = ProcessMaps.ReadExecutable(Pid);
             MapsReads++;
             DetectExec();
-            IsDotnet = _maps.Mappings.Any(m => m.Path.EndsWith("/libcoreclr.so", StringComparison.Ordinal));
+            Runtime = Runtimes.RuntimeDetector.Detect(_maps.Mappings, _executable);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -90,6 +90,6 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     {
         var name = process.JitName(lookup);
         final = name is not null || process.PerfMap is null;
-        return new ResolvedFrame(name is not null && process.IsDotnet ? FrameKind.Dotnet : FrameKind.Native, name, mapping, address);
+        return new ResolvedFrame(name is not null ? Runtimes.RuntimeDetector.JitFrameKind(process.Runtime) : FrameKind.Native, name, mapping, address);
     }
 }
