@@ -23,6 +23,7 @@ public sealed class ProcessSymbols(int pid)
     private PerfMap? _perfMap;
     private long _perfMapCheckedAt = long.MinValue / 2;
     private long _perfMapSearchedAt = long.MinValue / 2;
+    private int _perfMapReloadRequested;
 
     public int Pid { get; } = pid;
 
@@ -171,9 +172,25 @@ public sealed class ProcessSymbols(int pid)
         return file;
     }
 
+    /// <summary>
+    /// Asks for the perf map to be looked for and read from its start at the next lookup: a runtime was just told to
+    /// write one, or rewrote it (HotSpot's <c>Compiler.perfmap</c> truncates and writes the whole map). Thread-safe.
+    /// </summary>
+    public void RequestPerfMapReload() => Volatile.Write(ref _perfMapReloadRequested, 1);
+
     /// <summary>The perf map name of <paramref name="address"/>; reads what the runtime appended at most every 250 ms.</summary>
     internal string? JitName(ulong address)
     {
+        if (Interlocked.Exchange(ref _perfMapReloadRequested, 0) == 1)
+        {
+            _perfMap = null;
+            _perfMapSearchedAt = long.MinValue / 2;
+            foreach (var stale in Frames.Where(f => f.Value.FunctionName is null || f.Value.Kind is FrameKind.Dotnet or FrameKind.Jvm or FrameKind.V8js).Select(f => f.Key).ToList())
+            {
+                Frames.Remove(stale);
+            }
+        }
+
         if (_perfMap?.Find(address) is { } name)
         {
             return name;
