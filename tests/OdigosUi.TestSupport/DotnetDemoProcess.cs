@@ -4,7 +4,8 @@ namespace OdigosUi.TestSupport;
 
 /// <summary>
 /// The .NET demo service (<c>odigos-demo</c>, copied next to every project that references TestSupport) as a child
-/// process with <c>DOTNET_PerfMapEnabled=1</c>, so its JIT-compiled methods are named in <c>/tmp/perf-PID.map</c>.
+/// process, by default with <c>DOTNET_PerfMapEnabled=1</c> so its JIT-compiled methods are named in <c>/tmp/perf-PID.map</c>
+/// from its start (<see cref="StartWithoutPerfMapAsync"/>: as users start it, for the profiler to turn the map on).
 /// Disposing kills it and deletes the perf map files it left.
 /// </summary>
 public sealed class DotnetDemoProcess : IAsyncDisposable
@@ -28,7 +29,12 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the service with <paramref name="args"/> and waits until it printed "ready" (its hot path is compiled).</summary>
-    public static async Task<DotnetDemoProcess> StartAsync(params string[] args)
+    public static Task<DotnetDemoProcess> StartAsync(params string[] args) => StartAsync(perfMap: true, args);
+
+    /// <summary>Starts the service with no perf map variable set: it writes no perf map unless asked through its diagnostics IPC.</summary>
+    public static Task<DotnetDemoProcess> StartWithoutPerfMapAsync(params string[] args) => StartAsync(perfMap: false, args);
+
+    private static async Task<DotnetDemoProcess> StartAsync(bool perfMap, string[] args)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -41,7 +47,15 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["DOTNET_PerfMapEnabled"] = "1";
+        if (perfMap)
+        {
+            start.Environment["DOTNET_PerfMapEnabled"] = "1";
+        }
+        else
+        {
+            start.Environment.Remove("DOTNET_PerfMapEnabled");
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("odigos-demo did not start");
         var demo = new DotnetDemoProcess(process);
         _ = process.StandardError.ReadToEndAsync();

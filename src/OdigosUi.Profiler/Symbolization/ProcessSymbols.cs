@@ -167,6 +167,11 @@ public sealed class ProcessSymbols(int pid)
             cache.AttachDebugFile(elf, $"/proc/{Pid}/root", mapping.Path);
         }
 
+        if (elf is { IsGo: true } && Runtime == Runtimes.ProcessRuntime.Native && mapping.Path == _executable)
+        {
+            Runtime = Runtimes.ProcessRuntime.Go;
+        }
+
         file = new MappedFile(mapping, elf, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, elf?.BuildId));
         _files[mapping.Start] = file;
         return file;
@@ -205,7 +210,7 @@ public sealed class ProcessSymbols(int pid)
             }
 
             _perfMapSearchedAt = now;
-            if (PerfMapPath() is not { } path)
+            if (PerfMapLocator.Find(Pid) is not { } path)
             {
                 return null;
             }
@@ -219,38 +224,6 @@ public sealed class ProcessSymbols(int pid)
 
         _perfMapCheckedAt = now;
         return _perfMap.Refresh() ? _perfMap.Find(address) : null;
-    }
-
-    private string? PerfMapPath()
-    {
-        var inside = $"/proc/{Pid}/root/tmp/perf-{NamespacePid()}.map";
-        if (System.IO.File.Exists(inside))
-        {
-            return inside;
-        }
-
-        var host = $"/tmp/perf-{Pid}.map";
-        return System.IO.File.Exists(host) ? host : null;
-    }
-
-    private int NamespacePid()
-    {
-        try
-        {
-            foreach (var line in System.IO.File.ReadLines($"/proc/{Pid}/status"))
-            {
-                if (line.StartsWith("NSpid:", StringComparison.Ordinal))
-                {
-                    var parts = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
-                    return int.Parse(parts[^1]);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-
-        return Pid;
     }
 
     /// <summary>
