@@ -7,8 +7,8 @@ namespace OdigosUi.Profiler.Runtimes;
 /// </summary>
 public sealed record ProcessNamingStatus(int Pid, string Executable, ProcessRuntime Runtime, string Route, bool Named, string? Reason = null, string? Fix = null);
 
-/// <summary>Per runtime: processes profiled, how many of them are named, and the others with their reasons (at most a few).</summary>
-public sealed record RuntimeNamingSummary(ProcessRuntime Runtime, int Processes, int Named, IReadOnlyList<ProcessNamingStatus> Unnamed, IReadOnlyList<string> Routes);
+/// <summary>Per runtime: processes profiled, how many of them are named, and those unnamed or with a fix to suggest, with their reasons (at most a few).</summary>
+public sealed record RuntimeNamingSummary(ProcessRuntime Runtime, int Processes, int Named, IReadOnlyList<ProcessNamingStatus> NeedsAttention, IReadOnlyList<string> Routes);
 
 /// <summary>
 /// The naming state of one program (a <see cref="Processes.ProcessState"/>): its current status, written by the

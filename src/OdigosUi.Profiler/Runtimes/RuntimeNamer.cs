@@ -29,7 +29,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
 {
     public const int MaxAttempts = 5;
     private const int MaxConcurrentAttempts = 2;
-    private const int MaxUnnamedListed = 20;
+    private const int MaxListed = 20;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan IpcTimeout = TimeSpan.FromSeconds(10);
@@ -83,7 +83,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
             g.Key,
             g.Count(),
             g.Count(s => s.Named),
-            [.. g.Where(s => !s.Named || s.Fix is not null).Take(MaxUnnamedListed)],
+            [.. g.Where(s => !s.Named || s.Fix is not null).Take(MaxListed)],
             [.. g.Select(s => s.Route).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))];
 
     private static ProcessNamingStatus Initial(ProcessState process)
