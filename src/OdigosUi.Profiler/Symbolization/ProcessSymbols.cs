@@ -210,7 +210,7 @@ public sealed class ProcessSymbols(int pid)
                 return null;
             }
 
-            _perfMap = new PerfMap(path);
+            _perfMap = new PerfMap(path, runtime: Runtime);
         }
         else if (now - _perfMapCheckedAt < PerfMapRefreshMs)
         {
