@@ -73,6 +73,12 @@ public sealed class ProcessSymbols(int pid)
         // A new range can only hold frames cached as unmapped; a replaced one also frames of what it replaced.
         var replaces = _maps.Mappings.Any(m => m.Start < mapping.End && mapping.Start < m.End);
         _maps = _maps.With(mapping);
+        if (Runtime == Runtimes.ProcessRuntime.Native)
+        {
+            // The java launcher maps libjvm.so after exec: the maps may have been read before.
+            Runtime = Runtimes.RuntimeDetector.Detect([mapping], _executable);
+        }
+
         List<ulong>? stale = null;
         foreach (var address in replaces ? (IEnumerable<ulong>)Frames.Keys : _unmapped)
         {
