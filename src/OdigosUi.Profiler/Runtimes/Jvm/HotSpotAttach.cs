@@ -87,11 +87,11 @@ public static partial class HotSpotAttach
                 throw new JvmAttachException(error == Esrch ? JvmAttachFailure.NotAJvm : JvmAttachFailure.Refused, $"JVM {target.Pid} cannot be sent SIGQUIT ({Marshal.GetPInvokeErrorMessage(error)})");
             }
 
-            var delay = TimeSpan.FromMilliseconds(20);
+            var delay = TimeSpan.FromMilliseconds(10);
             while (!File.Exists(target.SocketPath))
             {
                 await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds + 20, 200));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
             }
         }
         finally

@@ -6,7 +6,7 @@ namespace OdigosUi.Profiler.Runtimes.Jvm;
 /// A HotSpot attach listener's reply: the result code on the first line (0 when the command ran), then its output
 /// (or the error, e.g. <c>java.lang.IllegalArgumentException: Unknown diagnostic command</c>).
 /// </summary>
-public sealed record HotSpotAttachReply(int Code, string Output)
+internal sealed record HotSpotAttachReply(int Code, string Output)
 {
     public static bool TryParse(ReadOnlySpan<byte> reply, out HotSpotAttachReply parsed)
     {

@@ -14,7 +14,7 @@ public sealed class JvmPerfMapRefresher(TimeSpan? minInterval = null, TimeSpan? 
 
     private readonly TimeSpan _minInterval = minInterval ?? DefaultMinInterval;
     private readonly TimeSpan _attachTimeout = attachTimeout ?? HotSpotAttach.DefaultTimeout;
-    private readonly Dictionary<int, ProcessState> _processes = [];
+    private readonly Dictionary<int, JvmState> _processes = [];
     private readonly Lock _lock = new();
 
     /// <summary>
@@ -25,12 +25,12 @@ public sealed class JvmPerfMapRefresher(TimeSpan? minInterval = null, TimeSpan? 
     public async Task<JvmPerfMapRefresh> RefreshAsync(int pid, CancellationToken cancellationToken = default)
     {
         var startTime = JvmTarget.StartTime(pid);
-        ProcessState state;
+        JvmState state;
         lock (_lock)
         {
             if (!_processes.TryGetValue(pid, out state!) || state.StartTime != startTime)
             {
-                _processes[pid] = state = new ProcessState(startTime);
+                _processes[pid] = state = new JvmState(startTime);
             }
 
             if (state.Abandoned is { } abandoned)
@@ -51,7 +51,8 @@ public sealed class JvmPerfMapRefresher(TimeSpan? minInterval = null, TimeSpan? 
         {
             state.PreserveFramePointer ??= PreservesFramePointer(await HotSpotAttach.ExecuteAsync(pid, "VM.flags", _attachTimeout, cancellationToken));
             await HotSpotAttach.ExecuteAsync(pid, "Compiler.perfmap", _attachTimeout, cancellationToken);
-            return new JvmPerfMapRefresh(true, CountLines(JvmTarget.Read(pid).PerfMapPath), state.PreserveFramePointer, null);
+            state.PerfMapPath ??= JvmTarget.Read(pid).PerfMapPath;
+            return new JvmPerfMapRefresh(true, CountLines(state.PerfMapPath), state.PreserveFramePointer, null);
         }
         catch (JvmAttachException e)
         {
@@ -99,13 +100,15 @@ public sealed class JvmPerfMapRefresher(TimeSpan? minInterval = null, TimeSpan? 
         }
     }
 
-    private sealed class ProcessState(ulong? startTime)
+    private sealed class JvmState(ulong? startTime)
     {
         public ulong? StartTime { get; } = startTime;
 
         public long AskedAt { get; set; } = long.MinValue / 2;
 
         public bool? PreserveFramePointer { get; set; }
+
+        public string? PerfMapPath { get; set; }
 
         public JvmPerfMapRefresh? Abandoned { get; set; }
     }
