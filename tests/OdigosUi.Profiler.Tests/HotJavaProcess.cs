@@ -53,12 +53,26 @@ internal sealed class HotJavaProcess : IAsyncDisposable
 
     private static readonly Lazy<string> Compiled = new(Compile);
 
+    // In namespaces of its own, /tmp is a tmpfs only the JVM sees: its classes are copied there from the working
+    // directory (the compiled classes, hidden under the new /tmp).
+    private const string IsolatedLauncher = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/hot && cp Hot.class /tmp/hot/ && exec java \"$@\"";
+
     private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly List<string> _output;
 
-    private HotJavaProcess(Process process) => _process = process;
+    private HotJavaProcess(Process process, List<string> output, int pid, int namespacePid)
+    {
+        _process = process;
+        _output = output;
+        Pid = pid;
+        NamespacePid = namespacePid;
+    }
 
-    public int Pid => _process.Id;
+    /// <summary>The JVM's pid on the host.</summary>
+    public int Pid { get; }
+
+    /// <summary>The JVM's pid in its pid namespace (1 in namespaces of its own).</summary>
+    public int NamespacePid { get; }
 
     /// <summary>What the JVM printed so far (a thread dump, when it got a SIGQUIT without an attach trigger).</summary>
     public string Output
@@ -72,24 +86,32 @@ internal sealed class HotJavaProcess : IAsyncDisposable
         }
     }
 
-    public string PerfMapPath => $"/tmp/perf-{Pid}.map";
+    public string PerfMapPath => $"/proc/{Pid}/root/tmp/perf-{NamespacePid}.map";
 
-    /// <summary>Starts <c>java OPTIONS -cp DIR Hot WARMUP SECONDS</c> and waits until it printed "ready".</summary>
-    public static async Task<HotJavaProcess> StartAsync(IEnumerable<string> jvmOptions, int warmUpSeconds = 0, int seconds = 120)
+    /// <summary>
+    /// Starts <c>java OPTIONS -cp DIR Hot WARMUP SECONDS</c> and waits until it printed "ready". With
+    /// <paramref name="ownNamespaces"/>, the JVM is pid 1 of a pid and mount namespace of its own with a private /tmp,
+    /// as in a container (<c>unshare --pid --mount</c>).
+    /// </summary>
+    public static async Task<HotJavaProcess> StartAsync(IEnumerable<string> jvmOptions, int warmUpSeconds = 0, int seconds = 120, bool ownNamespaces = false)
     {
-        var start = new ProcessStartInfo("java") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var option in jvmOptions.Concat(["-cp", Compiled.Value, "Hot", warmUpSeconds.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture)]))
+        var classes = Compiled.Value;
+        var start = new ProcessStartInfo(ownNamespaces ? "unshare" : "java") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = classes };
+        var launcher = ownNamespaces ? ["--pid", "--mount", "--kill-child", "sh", "-c", IsolatedLauncher, "sh"] : Array.Empty<string>();
+        var program = new[] { "-cp", ownNamespaces ? "/tmp/hot" : classes, "Hot", warmUpSeconds.ToString(CultureInfo.InvariantCulture), seconds.ToString(CultureInfo.InvariantCulture) };
+        foreach (var argument in launcher.Concat(jvmOptions).Concat(program))
         {
-            start.ArgumentList.Add(option);
+            start.ArgumentList.Add(argument);
         }
 
-        var java = new HotJavaProcess(Process.Start(start) ?? throw new InvalidOperationException("java did not start"));
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        java._process.OutputDataReceived += (_, line) =>
+        var output = new List<string>();
+        process.OutputDataReceived += (_, line) =>
         {
-            lock (java._output)
+            lock (output)
             {
-                java._output.Add(line.Data ?? "");
+                output.Add(line.Data ?? "");
             }
 
             if (line.Data == "ready")
@@ -97,24 +119,23 @@ internal sealed class HotJavaProcess : IAsyncDisposable
                 ready.TrySetResult();
             }
         };
-        java._process.BeginOutputReadLine();
-        _ = java._process.StandardError.ReadToEndAsync();
+        process.BeginOutputReadLine();
+        var errors = process.StandardError.ReadToEndAsync();
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(30 + warmUpSeconds));
         }
-        catch
+        catch (TimeoutException)
         {
-            await java.DisposeAsync();
-            throw;
+            process.Kill();
+            throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not say ready: {await errors}");
         }
 
-        return java;
+        return ownNamespaces ? new HotJavaProcess(process, output, ForkedChild(process.Id), 1) : new HotJavaProcess(process, output, process.Id, process.Id);
     }
 
     public async ValueTask DisposeAsync()
     {
-        var pid = _process.Id;
         if (!_process.HasExited)
         {
             _process.Kill();
@@ -122,10 +143,15 @@ internal sealed class HotJavaProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
-        File.Delete($"/tmp/perf-{pid}.map");
-        File.Delete($"/tmp/.java_pid{pid}");
-        File.Delete($"/tmp/.attach_pid{pid}");
+        if (NamespacePid == Pid)
+        {
+            File.Delete($"/tmp/perf-{Pid}.map");
+            File.Delete($"/tmp/.java_pid{Pid}");
+            File.Delete($"/tmp/.attach_pid{Pid}");
+        }
     }
+
+    private static int ForkedChild(int pid) => int.Parse(File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Single(), CultureInfo.InvariantCulture);
 
     private static string MixingStep(int i)
     {

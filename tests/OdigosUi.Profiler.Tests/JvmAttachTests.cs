@@ -69,6 +69,23 @@ public sealed class JvmAttachTests
     }
 
     [Fact]
+    public async Task Attaches_to_a_jvm_that_is_pid_1_of_its_own_pid_and_mount_namespaces_with_a_private_tmp()
+    {
+        await using var java = await HotJavaProcess.StartAsync(["-XX:+PreserveFramePointer"], ownNamespaces: true);
+
+        var refresh = await new JvmPerfMapRefresher().RefreshAsync(java.Pid);
+
+        Assert.True(refresh.WroteMap, refresh.Error);
+        Assert.True(refresh.PreserveFramePointer);
+        Assert.Equal($"/proc/{java.Pid}/root/tmp/perf-1.map", java.PerfMapPath);
+        Assert.Equal(File.ReadAllLines(java.PerfMapPath).Length, refresh.Lines);
+        Assert.True(File.Exists($"/proc/{java.Pid}/root/tmp/.java_pid1"));
+        Assert.False(File.Exists("/tmp/.java_pid1"));
+        await Task.Delay(300);
+        Assert.DoesNotContain(ThreadDump, java.Output);
+    }
+
+    [Fact]
     public async Task Asks_a_jvm_again_only_after_the_interval_and_never_signals_a_jvm_whose_listener_is_up()
     {
         await using var java = await HotJavaProcess.StartAsync(["-XX:+PreserveFramePointer"]);
