@@ -73,6 +73,12 @@ public sealed class ProcessSymbols(int pid)
         // A new range can only hold frames cached as unmapped; a replaced one also frames of what it replaced.
         var replaces = _maps.Mappings.Any(m => m.Start < mapping.End && mapping.Start < m.End);
         _maps = _maps.With(mapping);
+        if (Runtime == Runtimes.ProcessRuntime.Native)
+        {
+            // The java launcher maps libjvm.so after exec: the maps may have been read before.
+            Runtime = Runtimes.RuntimeDetector.Detect([mapping], _executable);
+        }
+
         List<ulong>? stale = null;
         foreach (var address in replaces ? (IEnumerable<ulong>)Frames.Keys : _unmapped)
         {
@@ -215,7 +221,7 @@ public sealed class ProcessSymbols(int pid)
                 return null;
             }
 
-            _perfMap = new PerfMap(path);
+            _perfMap = new PerfMap(path, runtime: Runtime);
         }
         else if (now - _perfMapCheckedAt < PerfMapRefreshMs)
         {
