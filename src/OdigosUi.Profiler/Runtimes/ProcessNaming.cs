@@ -28,10 +28,14 @@ internal sealed class ProcessNaming(ProcessNamingStatus status)
     /// <summary>Environment.TickCount64 before which no new attempt starts.</summary>
     public long NextAttemptAt { get; set; }
 
-    public int Attempts { get; set; }
+    /// <summary>Attempts that failed and may be tried again (at most <see cref="RuntimeNamer.MaxAttempts"/>).</summary>
+    public int Failures { get; set; }
 
-    /// <summary>True once the runtime was asked successfully (its perf map is on); no more attempts unless it refreshes.</summary>
+    /// <summary>True once nothing more is to be asked of the runtime (its perf map is on, or it cannot be asked).</summary>
     public bool Done { get; set; }
+
+    /// <summary><see cref="Symbolization.ProcessSymbols.JitMisses"/> when the runtime last rewrote its perf map.</summary>
+    public long MissesAtRefresh { get; set; } = -1;
 
     public bool TryStart() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
 

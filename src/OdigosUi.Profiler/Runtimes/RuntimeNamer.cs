@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Runtimes.Dotnet;
+using OdigosUi.Profiler.Runtimes.Jvm;
 using OdigosUi.Profiler.Symbolization;
 
 namespace OdigosUi.Profiler.Runtimes;
@@ -33,15 +34,14 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan IpcTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan JvmRefreshInterval = JvmPerfMapRefresher.DefaultMinInterval;
 
     private readonly ConcurrentDictionary<int, ProcessNaming> _byPid = new();
     private readonly SemaphoreSlim _concurrency = new(MaxConcurrentAttempts);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly JvmPerfMapRefresher _jvm = new(JvmRefreshInterval);
 
     public RuntimeNamingMode Mode { get; } = mode;
-
-    /// <summary>Attempts running or queued (for tests).</summary>
-    public int Pending => MaxConcurrentAttempts - _concurrency.CurrentCount;
 
     /// <summary>Called on the drain thread for each process with samples in the report just taken.</summary>
     public void Consider(ProcessState process)
@@ -51,14 +51,19 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
             return;
         }
 
-        var naming = process.Naming ??= new ProcessNaming(Initial(process));
+        // The runtime can become known later (the java launcher maps libjvm.so after exec): start over then.
+        if (process.Naming is not { } naming || naming.Status.Runtime != process.Symbols.Runtime)
+        {
+            process.Naming = naming = new ProcessNaming(Initial(process));
+        }
+
         _byPid[process.Pid] = naming;
         if (naming.Done || !naming.TryStart())
         {
             return;
         }
 
-        if (Environment.TickCount64 < naming.NextAttemptAt || naming.Attempts >= MaxAttempts || !Attempt(process, naming))
+        if (Environment.TickCount64 < naming.NextAttemptAt || naming.Failures >= MaxAttempts || !Attempt(process, naming))
         {
             naming.Finish();
         }
@@ -72,6 +77,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
             if (!processes.Contains(pid))
             {
                 _byPid.TryRemove(pid, out _);
+                _jvm.Forget(pid);
             }
         }
     }
@@ -96,36 +102,45 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
                 new(process.Pid, executable, ProcessRuntime.Dotnet, "perf map written by the runtime (DOTNET_PerfMapEnabled)", true),
             ProcessRuntime.Dotnet => new(process.Pid, executable, ProcessRuntime.Dotnet, "perf map through the diagnostics IPC", false, "asking the runtime to write its perf map"),
             ProcessRuntime.Node => NodeStatus(process.Pid, executable),
+            ProcessRuntime.Jvm => new(process.Pid, executable, ProcessRuntime.Jvm, "perf map through the attach mechanism (Compiler.perfmap)", false, "asking the JVM to write its perf map"),
             ProcessRuntime.Go => new(process.Pid, executable, ProcessRuntime.Go, ".gopclntab", true),
             var runtime => new(process.Pid, executable, runtime, "ELF symbols", true),
         };
     }
 
-    private bool Attempt(ProcessState process, ProcessNaming naming)
+    private bool Attempt(ProcessState process, ProcessNaming naming) => process.Symbols.Runtime switch
     {
-        if (process.Symbols.Runtime == ProcessRuntime.Node && !naming.Status.Named)
-        {
-            // A perf map appears once node has started: look again now and then.
-            naming.Status = NodeStatus(process.Pid, naming.Status.Executable);
-            naming.NextAttemptAt = Environment.TickCount64 + (long)RecheckDelay.TotalMilliseconds;
-            return false;
-        }
+        ProcessRuntime.Dotnet when !naming.Status.Named => EnableDotnetPerfMap(process, naming),
+        ProcessRuntime.Jvm => RefreshJvmPerfMap(process, naming),
+        ProcessRuntime.Node when !naming.Status.Named => RecheckNode(process, naming),
+        _ => Finished(naming),
+    };
 
-        if (process.Symbols.Runtime != ProcessRuntime.Dotnet || naming.Status.Named)
-        {
-            naming.Done = true;
-            return false;
-        }
+    /// <summary>A perf map appears once node has started: look again now and then.</summary>
+    private static bool RecheckNode(ProcessState process, ProcessNaming naming)
+    {
+        naming.Status = NodeStatus(process.Pid, naming.Status.Executable);
+        naming.NextAttemptAt = Environment.TickCount64 + (long)RecheckDelay.TotalMilliseconds;
+        return false;
+    }
 
-        naming.Attempts++;
+    private static bool Finished(ProcessNaming naming)
+    {
+        naming.Done = true;
+        return false;
+    }
+
+    private bool EnableDotnetPerfMap(ProcessState process, ProcessNaming naming)
+    {
         var symbols = process.Symbols;
-        _ = RunAsync(naming, async ct =>
+        Start(naming, async ct =>
         {
             var attempt = await DotnetPerfMapEnabler.EnableAsync(process.Pid, IpcTimeout, ct).ConfigureAwait(false);
             if (attempt.Success)
             {
                 symbols.RequestPerfMapReload();
                 naming.Status = naming.Status with { Named = true, Reason = null, Fix = null };
+                naming.Done = true;
             }
             else
             {
@@ -134,23 +149,71 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
                     Reason = attempt.Reason,
                     Fix = attempt.Retry ? "the profiler tries again; start the process with DOTNET_PerfMapEnabled=1 to name it from its start" : "start it with DOTNET_PerfMapEnabled=1, or move it to .NET 8 or later",
                 };
+                Failed(naming, attempt.Retry);
             }
 
-            return attempt;
+            naming.NextAttemptAt = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
         });
         return true;
     }
 
-    private async Task RunAsync(ProcessNaming naming, Func<CancellationToken, Task<NamingAttempt>> attempt)
+    /// <summary>
+    /// Compiled code keeps changing: the JVM rewrites its map first, then again when code it did not name was sampled
+    /// (code compiled since), at most once per <see cref="JvmRefreshInterval"/>.
+    /// </summary>
+    private bool RefreshJvmPerfMap(ProcessState process, ProcessNaming naming)
+    {
+        var symbols = process.Symbols;
+        var misses = symbols.JitMisses;
+        if (naming.MissesAtRefresh >= 0 && misses == naming.MissesAtRefresh)
+        {
+            return false;
+        }
+
+        Start(naming, async ct =>
+        {
+            var refresh = await _jvm.RefreshAsync(process.Pid, ct).ConfigureAwait(false);
+            if (refresh.WroteMap)
+            {
+                symbols.RequestPerfMapReload();
+                naming.MissesAtRefresh = misses;
+                naming.Status = naming.Status with { Named = true, Reason = null, Fix = refresh.Advice };
+            }
+            else if (refresh.Error is not null)
+            {
+                var final = refresh.Failure is JvmAttachFailure.NotAJvm or JvmAttachFailure.AttachDisabled or JvmAttachFailure.TimedOut;
+                naming.Status = naming.Status with
+                {
+                    Named = false,
+                    Reason = refresh.Error,
+                    Fix = refresh.Failure == JvmAttachFailure.AttachDisabled
+                        ? "remove -XX:+DisableAttachMechanism, or start it with -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit for names after exit only"
+                        : "the profiler tries again while the JVM runs",
+                };
+                Failed(naming, retry: !final);
+            }
+
+            naming.NextAttemptAt = Environment.TickCount64 + (long)JvmRefreshInterval.TotalMilliseconds;
+        });
+        return true;
+    }
+
+    private static void Failed(ProcessNaming naming, bool retry)
+    {
+        naming.Failures++;
+        naming.Done |= !retry;
+    }
+
+    private void Start(ProcessNaming naming, Func<CancellationToken, Task> attempt) => _ = RunAsync(naming, attempt);
+
+    private async Task RunAsync(ProcessNaming naming, Func<CancellationToken, Task> attempt)
     {
         try
         {
             await _concurrency.WaitAsync(_stopping.Token).ConfigureAwait(false);
             try
             {
-                var result = await attempt(_stopping.Token).ConfigureAwait(false);
-                naming.Done = result.Success || !result.Retry;
-                naming.NextAttemptAt = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
+                await attempt(_stopping.Token).ConfigureAwait(false);
             }
             finally
             {

@@ -41,6 +41,9 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>The executable, as /proc/PID/exe links it (null until the maps were read).</summary>
     public string? Executable => _executable;
 
+    /// <summary>Lookups of code outside every file the perf map did not name (code compiled since the map was written, mostly).</summary>
+    public long JitMisses { get; internal set; }
+
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
 

@@ -90,6 +90,11 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     {
         var name = process.JitName(lookup);
         final = name is not null || process.PerfMap is null;
+        if (name is null)
+        {
+            process.JitMisses++;
+        }
+
         if (name is not null && process.Runtime == Runtimes.ProcessRuntime.Node)
         {
             var v8 = Runtimes.Node.V8FrameName.Parse(name);
