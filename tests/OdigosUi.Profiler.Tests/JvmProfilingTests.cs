@@ -1,4 +1,5 @@
 using OdigosUi.Profiler.Runtimes;
+using OdigosUi.TestSupport;
 
 namespace OdigosUi.Profiler.Tests;
 

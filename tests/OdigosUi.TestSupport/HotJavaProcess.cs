@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using OdigosUi.TestSupport;
 
-namespace OdigosUi.Profiler.Tests;
+namespace OdigosUi.TestSupport;
 
 /// <summary>
 /// A Java program (compiled with javac at test time) whose main thread spends its time in <c>Hot.spinJava</c>, called
@@ -10,7 +9,7 @@ namespace OdigosUi.Profiler.Tests;
 /// up (the JIT compiles callerJava after about 2.5 s). Started with no perf map option. Disposing kills the JVM and
 /// deletes the perf map and attach socket it leaves in /tmp.
 /// </summary>
-internal sealed class HotJavaProcess : IAsyncDisposable
+public sealed class HotJavaProcess : IAsyncDisposable
 {
     public const string SpinJava = "Hot.spinJava";
     public const string CallerJava = "Hot.callerJava";
