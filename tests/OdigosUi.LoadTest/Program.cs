@@ -30,6 +30,8 @@ switch (scenario)
         return 0;
     case "unwind-fidelity":
         return await UnwindFidelityScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20));
+    case "runtime-naming":
+        return await RuntimeNamingScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20));
     case "symbolizer":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(SymbolizerBenchmarks), typeof(KernelSymbolsBenchmarks)]).RunAll();
         return 0;
@@ -56,6 +58,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | unwind-fidelity [seconds] | symbolizer | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }
