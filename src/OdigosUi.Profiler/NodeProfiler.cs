@@ -3,6 +3,7 @@ using OdigosUi.Profiler.Otlp;
 using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
+using OdigosUi.Profiler.Symbolization.ReadyToRun;
 using OdigosUi.Profiler.Unwinding;
 using OdigosUi.Profiles.Otlp.Collector;
 
@@ -38,7 +39,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     public NodeProfiler(NodeProfilerOptions options)
     {
         Options = options;
-        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes));
+        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
         _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
     }
