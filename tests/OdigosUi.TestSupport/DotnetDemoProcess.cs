@@ -4,8 +4,8 @@ namespace OdigosUi.TestSupport;
 
 /// <summary>
 /// The .NET demo service (<c>odigos-demo</c>, copied next to every project that references TestSupport) as a child
-/// process with <c>DOTNET_PerfMapEnabled=1</c>, so its JIT-compiled methods are named in <c>/tmp/perf-PID.map</c>.
-/// Disposing kills it and deletes the perf map files it left.
+/// process, by default with <c>DOTNET_PerfMapEnabled=1</c>, so its JIT-compiled methods are named in
+/// <c>/tmp/perf-PID.map</c>. Disposing kills it and deletes the perf map and jitdump files it left.
 /// </summary>
 public sealed class DotnetDemoProcess : IAsyncDisposable
 {
@@ -25,10 +25,17 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
 
     public string PerfMapPath => $"/tmp/perf-{Pid}.map";
 
+    /// <summary>Where the runtime writes its jitdump (with <c>DOTNET_PerfMapEnabled=1</c> or 2), which also lists precompiled methods as they are first used.</summary>
+    public string JitDumpPath => $"/tmp/jit-{Pid}.dump";
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the service with <paramref name="args"/> and waits until it printed "ready" (its hot path is compiled).</summary>
-    public static async Task<DotnetDemoProcess> StartAsync(params string[] args)
+    public static Task<DotnetDemoProcess> StartAsync(params string[] args) =>
+        StartAsync(new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "1" }, args);
+
+    /// <summary>Starts the service with <paramref name="environment"/> added to this process's, and waits until it printed "ready".</summary>
+    public static async Task<DotnetDemoProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -41,7 +48,11 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["DOTNET_PerfMapEnabled"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("odigos-demo did not start");
         var demo = new DotnetDemoProcess(process);
         _ = process.StandardError.ReadToEndAsync();
@@ -85,5 +96,6 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
         _process.Dispose();
         File.Delete($"/tmp/perf-{pid}.map");
         File.Delete($"/tmp/perfinfo-{pid}.map");
+        File.Delete($"/tmp/jit-{pid}.dump");
     }
 }
