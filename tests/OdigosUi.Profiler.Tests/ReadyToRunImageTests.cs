@@ -23,7 +23,7 @@ public sealed class ReadyToRunImageTests
         Assert.NotNull(image);
 
         var methods = image.ReadMethods();
-        Assert.True(image.RuntimeFunctions > 10_000 && methods.Count > 10_000, $"{image.RuntimeFunctions} runtime functions, {methods.Count} methods");
+        Assert.True(image.RuntimeFunctionCount > 10_000 && methods.Count > 10_000, $"{image.RuntimeFunctionCount} runtime functions, {methods.Count} methods");
         var unnamed = methods.Count(m => m.Name is null);
         Assert.True(unnamed <= methods.Count / 100, $"{unnamed} of {methods.Count} methods unnamed");
         foreach (var name in expected)

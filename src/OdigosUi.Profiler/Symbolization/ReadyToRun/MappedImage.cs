@@ -14,6 +14,7 @@ internal sealed unsafe class MappedImage : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _pointer;
+    private MetadataReader? _metadata;
 
     private MappedImage(MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, int length, FileStamp stamp)
     {
@@ -33,7 +34,7 @@ internal sealed unsafe class MappedImage : IDisposable
 
     public ImageReader Reader => new(new ReadOnlySpan<byte>(_pointer, Length));
 
-    public MetadataReader Metadata => Pe.GetMetadataReader();
+    public MetadataReader Metadata => _metadata ??= Pe.GetMetadataReader();
 
     public static bool TryOpen(string path, FileStamp? expected, out MappedImage? image)
     {

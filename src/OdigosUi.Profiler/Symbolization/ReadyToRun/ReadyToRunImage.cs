@@ -51,9 +51,9 @@ public sealed class ReadyToRunImage
         _paths = [path];
     }
 
-    public int RuntimeFunctions => _starts.Length;
+    public int RuntimeFunctionCount => _starts.Length;
 
-    public int Methods => _methodKeys.Length;
+    public int MethodCount => _methodKeys.Length;
 
     /// <summary>What this object keeps in memory, in bytes, the names decoded so far included.</summary>
     public long EstimatedBytes
@@ -210,68 +210,35 @@ public sealed class ReadyToRunImage
 
         var sections = headers.SectionHeaders.Select(s => new FileSection((uint)s.PointerToRawData, (uint)s.SizeOfRawData, (uint)s.VirtualAddress)).ToArray();
         var reader = image.Reader;
-        var header = Offset(sections, (uint)cor.ManagedNativeHeaderDirectory.RelativeVirtualAddress);
+        var header = Offset(sections, (uint)cor.ManagedNativeHeaderDirectory.RelativeVirtualAddress) ?? throw new BadImageFormatException("no ReadyToRun header in the file");
         var count = reader.UInt32(header + 12);
         if (reader.UInt32(header) != HeaderSignature || count > MaxSections)
         {
             return null;
         }
 
-        var tables = new Dictionary<uint, (uint Rva, uint Size)>();
-        for (var i = 0; i < (int)count; i++)
-        {
-            var entry = header + 16 + i * 12;
-            tables.TryAdd(reader.UInt32(entry), (reader.UInt32(entry + 4), reader.UInt32(entry + 8)));
-        }
-
-        bool Table(uint type, out int offset, out int size)
-        {
-            (offset, size) = (0, 0);
-            if (!tables.TryGetValue(type, out var table))
-            {
-                return false;
-            }
-
-            offset = Offset(sections, table.Rva);
-            size = table.Size <= int.MaxValue ? (int)table.Size : throw new BadImageFormatException("table too large");
-            return true;
-        }
-
         // A component of a composite image has no code of its own: it is in the composite file.
-        if (!Table(RuntimeFunctionsSection, out var functions, out var functionsSize))
+        var tables = ReadTables(reader, sections, header + 16, (int)count);
+        if (!tables.TryGetValue(RuntimeFunctionsSection, out var functions))
         {
             return null;
         }
 
-        var (starts, ends) = ReadRuntimeFunctions(reader, functions, functionsSize);
+        var (starts, ends) = ReadRuntimeFunctions(reader, functions);
         var methods = new MethodMap(starts.Length);
-        if (Table(MethodDefEntryPointsSection, out var methodDefs, out _))
+        if (tables.TryGetValue(MethodDefEntryPointsSection, out var methodDefs))
         {
-            var array = new NativeArray(reader, methodDefs);
-            var rids = Math.Min(array.Count, (uint)image.Metadata.GetTableRowCount(TableIndex.MethodDef));
-            for (var rid = 1u; rid <= rids; rid++)
-            {
-                if (array.TryGet(rid - 1, out var entryPoint))
-                {
-                    methods.Add(RuntimeFunctionIndex(reader, entryPoint), (int)rid);
-                }
-            }
+            AddMethodDefEntryPoints(methods, reader, methodDefs, image.Metadata);
         }
 
-        if (Table(InstanceMethodEntryPointsSection, out var instances, out var instancesSize))
+        if (tables.TryGetValue(InstanceMethodEntryPointsSection, out var instances))
         {
-            foreach (var signature in NativeHashtable.Entries(reader, instances, checked(instances + instancesSize), Math.Min(instancesSize, MaxRuntimeFunctions)))
-            {
-                if (InstanceEntry.Read(reader, signature, null) is { } entry)
-                {
-                    methods.Add(RuntimeFunctionIndex(reader, entry.EntryPointOffset), ~signature);
-                }
-            }
+            AddInstanceEntryPoints(methods, reader, instances);
         }
 
-        if (Table(HotColdMapSection, out var hotCold, out var hotColdSize))
+        if (tables.TryGetValue(HotColdMapSection, out var hotCold))
         {
-            for (var pair = hotCold; pair + 8 <= hotCold + (long)hotColdSize; pair += 8)
+            for (var pair = hotCold.Offset; pair + 8L <= hotCold.End; pair += 8)
             {
                 methods.AddColdPart((int)Math.Min(reader.UInt32(pair), int.MaxValue), (int)Math.Min(reader.UInt32(pair + 4), int.MaxValue));
             }
@@ -281,12 +248,52 @@ public sealed class ReadyToRunImage
         return new ReadyToRunImage(starts, ends, methodOf, keys, sections, image.Stamp, path);
     }
 
-    private static (uint[] Starts, uint[] Ends) ReadRuntimeFunctions(ImageReader reader, int offset, int size)
+    /// <summary>The READYTORUN_SECTION entries (type, RVA, size) whose bytes are in the file, by type.</summary>
+    private static Dictionary<uint, Table> ReadTables(ImageReader reader, FileSection[] sections, int offset, int count)
     {
-        var count = size / RuntimeFunctionBytes;
-        if (count > MaxRuntimeFunctions || offset > reader.Length - (long)count * RuntimeFunctionBytes)
+        var tables = new Dictionary<uint, Table>();
+        for (var entry = offset; entry < offset + count * 12; entry += 12)
         {
-            throw new BadImageFormatException("RUNTIME_FUNCTIONS outside the file");
+            var size = reader.UInt32(entry + 8);
+            if (Offset(sections, reader.UInt32(entry + 4)) is { } start && size <= reader.Length - start)
+            {
+                tables.TryAdd(reader.UInt32(entry), new Table(start, (int)size));
+            }
+        }
+
+        return tables;
+    }
+
+    private static void AddMethodDefEntryPoints(MethodMap methods, ImageReader reader, Table table, MetadataReader metadata)
+    {
+        var array = new NativeArray(reader, table.Offset);
+        var rids = Math.Min(array.Count, (uint)metadata.GetTableRowCount(TableIndex.MethodDef));
+        for (var rid = 1u; rid <= rids; rid++)
+        {
+            if (array.TryGet(rid - 1, out var entryPoint))
+            {
+                methods.Add(RuntimeFunctionIndex(reader, entryPoint), (int)rid);
+            }
+        }
+    }
+
+    private static void AddInstanceEntryPoints(MethodMap methods, ImageReader reader, Table table)
+    {
+        foreach (var signature in NativeHashtable.Entries(reader, table.Offset, table.End, Math.Min(table.Size, MaxRuntimeFunctions)))
+        {
+            if (InstanceEntry.Read(reader, signature, null) is { } entry)
+            {
+                methods.Add(RuntimeFunctionIndex(reader, entry.EntryPointOffset), ~signature);
+            }
+        }
+    }
+
+    private static (uint[] Starts, uint[] Ends) ReadRuntimeFunctions(ImageReader reader, Table table)
+    {
+        var (offset, count) = (table.Offset, table.Size / RuntimeFunctionBytes);
+        if (count > MaxRuntimeFunctions)
+        {
+            throw new BadImageFormatException($"{count} runtime functions");
         }
 
         var starts = new uint[count];
@@ -311,7 +318,8 @@ public sealed class ReadyToRunImage
         return (int)((id & 1) != 0 ? id >> 2 : id >> 1);
     }
 
-    private static int Offset(FileSection[] sections, uint rva)
+    /// <summary>The file offset of <paramref name="rva"/>; null outside the file bytes of every section.</summary>
+    private static int? Offset(FileSection[] sections, uint rva)
     {
         foreach (var section in sections)
         {
@@ -321,7 +329,7 @@ public sealed class ReadyToRunImage
             }
         }
 
-        throw new BadImageFormatException($"RVA 0x{rva:x} is in no section of the file");
+        return null;
     }
 
     /// <summary>A method's name: key &gt; 0 a MethodDef RID, key &lt; 0 the complement of its instance entry's offset.</summary>
@@ -364,6 +372,11 @@ public sealed class ReadyToRunImage
     }
 
     private readonly record struct FileSection(uint FileOffset, uint FileSize, uint Rva);
+
+    private readonly record struct Table(int Offset, int Size)
+    {
+        public int End => Offset + Size;
+    }
 
     /// <summary>Which method each runtime function belongs to: its entry point's, else (funclets, cold code) the one before it.</summary>
     private sealed class MethodMap
