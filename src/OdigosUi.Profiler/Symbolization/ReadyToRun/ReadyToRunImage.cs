@@ -134,7 +134,7 @@ public sealed class ReadyToRunImage
         {
             if (!_names.TryGetValue(method, out var name))
             {
-                name = WithImage(image => Name(image, _methodKeys[method]));
+                name = Decode(_methodKeys[method]);
                 _names[method] = name;
                 _nameBytes += 64 + (name?.Length ?? 0) * 2;
             }
@@ -142,6 +142,8 @@ public sealed class ReadyToRunImage
             return name;
         }
     }
+
+    private string? Decode(int key) => WithImage(image => Name(image, key));
 
     /// <summary>Every method's entry point RVA and name, the file opened once (for tests and tools, not the sampling path).</summary>
     public IReadOnlyList<(uint EntryRva, string? Name)> ReadMethods()
