@@ -1,6 +1,7 @@
 using System.Text;
 using OdigosUi.Profiler.Otlp;
 using OdigosUi.Profiler.Processes;
+using OdigosUi.Profiler.Runtimes;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
 using OdigosUi.Profiler.Symbolization.ReadyToRun;
@@ -26,6 +27,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     private readonly List<ulong> _unwound = [];
     private readonly long[] _stops = new long[Enum.GetValues<UnwindStop>().Length];
     private readonly ProcessUnwindInfo _unwindInfo;
+    private readonly RuntimeNamer _namer;
     private long _walks;
     private long _spliced;
     private long _unwoundFrames;
@@ -36,9 +38,11 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     private int _processCount;
     private DateTime _nextSweep = DateTime.UtcNow + SweepInterval;
 
-    public NodeProfiler(NodeProfilerOptions options)
+    /// <param name="isProfiled">Whether someone profiles a process (its Source enabled or a slot open), for <see cref="NodeProfilerOptions.RuntimeNaming"/>.</param>
+    public NodeProfiler(NodeProfilerOptions options, Func<int, bool>? isProfiled = null)
     {
         Options = options;
+        _namer = new RuntimeNamer(options.RuntimeNaming, isProfiled);
         _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
         _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
@@ -53,7 +57,11 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         Interlocked.Read(ref _emitted))
     {
         Unwinding = UnwindStatistics(),
+        Runtimes = _namer.Summaries(),
     };
+
+    /// <summary>How each process considered for naming is named (thread-safe).</summary>
+    public IReadOnlyList<ProcessNamingStatus> Naming => _namer.Processes;
 
     private UnwindStats UnwindStatistics()
     {
@@ -180,6 +188,15 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         {
             _nextSweep = DateTime.UtcNow + SweepInterval;
             _processes.Sweep();
+            _namer.Prune(_processes);
+        }
+
+        foreach (var pid in window.Processes.Keys)
+        {
+            if (_processes.Find(pid) is { } process)
+            {
+                _namer.Consider(process);
+            }
         }
 
         return window.Samples.Count == 0 ? null : ProfileBuilder.Build(window, end, Options.SamplesPerSecond);
@@ -288,5 +305,6 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     public void Dispose()
     {
         _sampler?.Dispose();
+        _namer.Dispose();
     }
 }

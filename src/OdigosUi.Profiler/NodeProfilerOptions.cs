@@ -35,6 +35,9 @@ public sealed record NodeProfilerOptions
     /// <summary>Bound of the compiled unwind tables kept across processes (least recently used evicted).</summary>
     public long UnwindCacheBytes { get; init; } = Unwinding.UnwindTableCache.DefaultMaxBytes;
 
+    /// <summary>Which processes the profiler asks their runtimes for names (a .NET runtime to write its perf map, say).</summary>
+    public Runtimes.RuntimeNamingMode RuntimeNaming { get; init; } = Runtimes.RuntimeNamingMode.Profiled;
+
     /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
     public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
 
@@ -81,6 +84,9 @@ public sealed record NodeProfilerOptions
 public sealed record ProfilerStats(long Samples, long LostSamples, int Processes, long EmittedRequests)
 {
     public UnwindStats Unwinding { get; init; } = UnwindStats.None;
+
+    /// <summary>Per runtime, how the frames of the processes profiled are named, and for the others why not.</summary>
+    public IReadOnlyList<Runtimes.RuntimeNamingSummary> Runtimes { get; init; } = [];
 }
 
 /// <summary>

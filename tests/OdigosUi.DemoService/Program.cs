@@ -55,13 +55,6 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-// JIT-compiled methods are only nameable by a profiler through the perf map the runtime writes when asked to.
-if (Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") is null)
-{
-    var commandLine = Exec.CommandLine();
-    throw Exec.Replace("/proc/self/exe", commandLine, new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "1" });
-}
-
 var discounts = false;
 _ = Task.Run(() =>
 {

@@ -25,6 +25,26 @@ public sealed class ProcessSymbolsTests
     }
 
     [Fact]
+    public void A_process_that_maps_libjvm_after_its_maps_were_read_is_told_a_jvm()
+    {
+        using var sleep = System.Diagnostics.Process.Start("sleep", "30");
+        try
+        {
+            var process = new ProcessSymbols(sleep.Id);
+            new Symbolizer().ResolveUser(process, 0x10010, isReturnAddress: false);
+            Assert.Equal(Runtimes.ProcessRuntime.Native, process.Runtime);
+
+            process.MappingAdded(new MemoryMapping(0x7f0000000000, 0x7f0001000000, "r-xp", 0, "08:01", 42, "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so"));
+
+            Assert.Equal(Runtimes.ProcessRuntime.Jvm, process.Runtime);
+        }
+        finally
+        {
+            sleep.Kill();
+        }
+    }
+
+    [Fact]
     public void Libc_frames_of_this_process_resolve_to_libc_functions()
     {
         var symbolizer = new Symbolizer();

@@ -4,8 +4,9 @@ namespace OdigosUi.TestSupport;
 
 /// <summary>
 /// The .NET demo service (<c>odigos-demo</c>, copied next to every project that references TestSupport) as a child
-/// process, by default with <c>DOTNET_PerfMapEnabled=1</c>, so its JIT-compiled methods are named in
-/// <c>/tmp/perf-PID.map</c>. Disposing kills it and deletes the perf map and jitdump files it left.
+/// process, by default with <c>DOTNET_PerfMapEnabled=1</c> so its JIT-compiled methods are named in <c>/tmp/perf-PID.map</c>
+/// from its start (<see cref="StartWithoutPerfMapAsync"/>: as users start it, for the profiler to turn the map on).
+/// Disposing kills it and deletes the perf map and jitdump files it left.
 /// </summary>
 public sealed class DotnetDemoProcess : IAsyncDisposable
 {
@@ -34,7 +35,10 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
     public static Task<DotnetDemoProcess> StartAsync(params string[] args) =>
         StartAsync(new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "1" }, args);
 
-    /// <summary>Starts the service with <paramref name="environment"/> added to this process's, and waits until it printed "ready".</summary>
+    /// <summary>Starts the service with no perf map variable set: it writes no perf map unless asked through its diagnostics IPC.</summary>
+    public static Task<DotnetDemoProcess> StartWithoutPerfMapAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the service with <paramref name="environment"/> (and no perf map variable of this process's), and waits until it printed "ready".</summary>
     public static async Task<DotnetDemoProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         if (!File.Exists(ExecutablePath))
@@ -48,6 +52,7 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        start.Environment.Remove("DOTNET_PerfMapEnabled");
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -33,7 +33,10 @@ public sealed class NodeCollector(ISourceFilter filter, IProfilesConsumer next, 
         ["Job"] = "k8s.job.name",
     };
 
-    public async ValueTask<ConsumeStatus> ConsumeAsync(ProfileBatch batch, CancellationToken cancellationToken)
+    public ValueTask<ConsumeStatus> ConsumeAsync(ProfileBatch batch, CancellationToken cancellationToken) => ConsumeAsync(batch, null, cancellationToken);
+
+    /// <summary>As <see cref="ConsumeAsync(ProfileBatch, CancellationToken)"/>; <paramref name="forwarding"/> sees each resource kept (its Source enabled).</summary>
+    public async ValueTask<ConsumeStatus> ConsumeAsync(ProfileBatch batch, Action<Resource>? forwarding, CancellationToken cancellationToken)
     {
         var request = batch.Request;
         var dictionary = batch.Dictionary;
@@ -61,6 +64,7 @@ public sealed class NodeCollector(ISourceFilter filter, IProfilesConsumer next, 
 
             resourceProfiles.Resource ??= new Resource();
             Identify(resourceProfiles.Resource, dictionary, source);
+            forwarding?.Invoke(resourceProfiles.Resource);
             kept++;
         }
 

@@ -20,7 +20,7 @@ public sealed class ProfileBuilder
     private readonly ProfilesDictionary _dictionary = ProfilesDictionaries.WithZeroValues();
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
     private readonly Dictionary<(int Key, string? Text, long Number), int> _attributes = [];
-    private readonly Dictionary<(string Name, string SystemName, string FileName), int> _functions = [];
+    private readonly Dictionary<FunctionKey, int> _functions = [];
     private readonly Dictionary<FrameMapping, int> _mappings = [];
     private readonly Dictionary<ResolvedFrame, int> _locations = [];
     private readonly Dictionary<StackKey, int> _stacks = [];
@@ -136,7 +136,7 @@ public sealed class ProfileBuilder
         location.AttributeIndices.Add(Attribute("profile.frame.type", FrameType(frame.Kind), 0));
         if (frame.FunctionName is { } name)
         {
-            location.Lines.Add(new Line { FunctionIndex = Function(name, frame.SystemName ?? name, frame.FileName ?? ""), Line_ = frame.Line });
+            location.Lines.Add(new Line { FunctionIndex = Function(new FunctionKey(name, frame.SystemName ?? name, frame.FileName ?? "", frame.FunctionStartLine)), Line_ = frame.Line });
         }
 
         index = _dictionary.LocationTable.Count;
@@ -180,13 +180,19 @@ public sealed class ProfileBuilder
         return index;
     }
 
-    private int Function(string name, string systemName, string fileName)
+    private int Function(FunctionKey key)
     {
-        if (!_functions.TryGetValue((name, systemName, fileName), out var index))
+        if (!_functions.TryGetValue(key, out var index))
         {
             index = _dictionary.FunctionTable.Count;
-            _dictionary.FunctionTable.Add(new Function { NameStrindex = String(name), SystemNameStrindex = String(systemName), FilenameStrindex = String(fileName) });
-            _functions[(name, systemName, fileName)] = index;
+            _dictionary.FunctionTable.Add(new Function
+            {
+                NameStrindex = String(key.Name),
+                SystemNameStrindex = String(key.SystemName),
+                FilenameStrindex = String(key.FileName),
+                StartLine = key.StartLine,
+            });
+            _functions[key] = index;
         }
 
         return index;
@@ -221,6 +227,8 @@ public sealed class ProfileBuilder
     private static KeyValue Text(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
 
     private static KeyValue Int(string key, long value) => new() { Key = key, Value = new AnyValue { IntValue = value } };
+
+    private readonly record struct FunctionKey(string Name, string SystemName, string FileName, long StartLine);
 
     private readonly struct StackKey(int[] indices) : IEquatable<StackKey>
     {

@@ -27,6 +27,9 @@ public sealed class ProcessState(int pid, ulong startMonotonicNs)
 
     public ProcessSymbols Symbols { get; } = new(pid);
 
+    /// <summary>How the runtime of this program is asked for names; set once the program is considered for naming.</summary>
+    internal Runtimes.ProcessNaming? Naming { get; set; }
+
     /// <summary>Executable, path and container, read from /proc the first time they are needed (again after an unreported exec).</summary>
     public ProcessInfo Info
     {

@@ -4,6 +4,7 @@ using OdigosUi.Profiler.Symbolization;
 namespace OdigosUi.Profiler.Runtimes;
 
 /// <summary>The language runtime a process runs, which decides how its managed or interpreted frames are named.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ProcessRuntime>))]
 public enum ProcessRuntime
 {
     /// <summary>Native code only (C, C++, Rust...): ELF symbols and CFI.</summary>

@@ -4,9 +4,10 @@ namespace OdigosUi.Profiler.Symbolization;
 /// A JIT perf map (<c>/tmp/perf-PID.map</c>: lines <c>START SIZE name</c>, hex start and size), read incrementally:
 /// the runtime only appends to it, so <see cref="Refresh"/> parses the bytes added since the last read and adds them
 /// as a new segment (segments are merged once there are several). Later lines win over earlier ones at the same
-/// address. .NET names are shortened by <see cref="DotnetFrameName"/>. Not thread-safe.
+/// address. Names are shortened by <see cref="HotSpotFrameName"/> for a JVM, else by <see cref="DotnetFrameName"/>.
+/// Not thread-safe.
 /// </summary>
-public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes)
+public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes, Runtimes.ProcessRuntime runtime = Runtimes.ProcessRuntime.Native)
 {
     public const long DefaultMaxBytes = 64L << 20;
     private const int MaxSegments = 4;
@@ -46,7 +47,7 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
 
             stream.Position = _offset;
             var builder = new SymbolTable.Builder();
-            _offset += Utf8Lines.ForEach(stream, line => AddLine(builder, line), includeUnterminated: false, maxBytes: maxBytes - _offset);
+            _offset += Utf8Lines.ForEach(stream, line => AddLine(builder, line, runtime), includeUnterminated: false, maxBytes: maxBytes - _offset);
             Reads++;
             if (builder.Count > 0)
             {
@@ -80,10 +81,10 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
     }
 
     /// <summary>Every symbol of the text of a perf map (for tests and tools).</summary>
-    public static SymbolTable Parse(string text)
+    public static SymbolTable Parse(string text, Runtimes.ProcessRuntime runtime = Runtimes.ProcessRuntime.Native)
     {
         var builder = new SymbolTable.Builder();
-        Utf8Lines.ForEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), line => AddLine(builder, line));
+        Utf8Lines.ForEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), line => AddLine(builder, line, runtime));
         return builder.Build();
     }
 
@@ -95,7 +96,7 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
         return map._segments.Count == 0 ? SymbolTable.Empty : map._segments[0];
     }
 
-    private static void AddLine(SymbolTable.Builder builder, ReadOnlySpan<byte> line)
+    private static void AddLine(SymbolTable.Builder builder, ReadOnlySpan<byte> line, Runtimes.ProcessRuntime runtime)
     {
         if (Utf8Lines.NextField(ref line, out var start) && Utf8Lines.NextField(ref line, out var size)
             && Utf8Lines.TryParseHex(start, out var address) && Utf8Lines.TryParseHex(size, out var length))
@@ -104,7 +105,8 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
             if (!name.IsEmpty)
             {
                 Span<byte> shortened = name.Length <= 1024 ? stackalloc byte[name.Length] : new byte[name.Length];
-                builder.Add(address, length, shortened[..DotnetFrameName.Normalize(name, shortened)]);
+                var normalized = runtime == Runtimes.ProcessRuntime.Jvm ? HotSpotFrameName.Normalize(name, shortened) : DotnetFrameName.Normalize(name, shortened);
+                builder.Add(address, length, shortened[..normalized]);
             }
         }
     }

@@ -42,6 +42,9 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>The executable, as /proc/PID/exe links it (null until the maps were read).</summary>
     public string? Executable => _executable;
 
+    /// <summary>Lookups of code outside every file the perf map did not name (code compiled since the map was written, mostly).</summary>
+    public long JitMisses { get; internal set; }
+
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
 
@@ -74,6 +77,12 @@ public sealed class ProcessSymbols(int pid)
         // A new range can only hold frames cached as unmapped; a replaced one also frames of what it replaced.
         var replaces = _maps.Mappings.Any(m => m.Start < mapping.End && mapping.Start < m.End);
         _maps = _maps.With(mapping);
+        if (Runtime == Runtimes.ProcessRuntime.Native)
+        {
+            // The java launcher maps libjvm.so after exec: the maps may have been read before.
+            Runtime = Runtimes.RuntimeDetector.Detect([mapping], _executable);
+        }
+
         List<ulong>? stale = null;
         foreach (var address in replaces ? (IEnumerable<ulong>)Frames.Keys : _unmapped)
         {
@@ -168,6 +177,11 @@ public sealed class ProcessSymbols(int pid)
             cache.AttachDebugFile(elf, $"/proc/{Pid}/root", mapping.Path);
         }
 
+        if (elf is { IsGo: true } && Runtime == Runtimes.ProcessRuntime.Native && mapping.Path == _executable)
+        {
+            Runtime = Runtimes.ProcessRuntime.Go;
+        }
+
         file = new MappedFile(mapping, elf, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, elf?.BuildId));
         _files[mapping.Start] = file;
         return file;
@@ -222,12 +236,12 @@ public sealed class ProcessSymbols(int pid)
             }
 
             _perfMapSearchedAt = now;
-            if (PerfMapPath() is not { } path)
+            if (PerfMapLocator.Find(Pid) is not { } path)
             {
                 return null;
             }
 
-            _perfMap = new PerfMap(path);
+            _perfMap = new PerfMap(path, runtime: Runtime);
         }
         else if (now - _perfMapCheckedAt < PerfMapRefreshMs)
         {
@@ -236,38 +250,6 @@ public sealed class ProcessSymbols(int pid)
 
         _perfMapCheckedAt = now;
         return _perfMap.Refresh() ? _perfMap.Find(address) : null;
-    }
-
-    private string? PerfMapPath()
-    {
-        var inside = $"/proc/{Pid}/root/tmp/perf-{NamespacePid()}.map";
-        if (System.IO.File.Exists(inside))
-        {
-            return inside;
-        }
-
-        var host = $"/tmp/perf-{Pid}.map";
-        return System.IO.File.Exists(host) ? host : null;
-    }
-
-    private int NamespacePid()
-    {
-        try
-        {
-            foreach (var line in System.IO.File.ReadLines($"/proc/{Pid}/status"))
-            {
-                if (line.StartsWith("NSpid:", StringComparison.Ordinal))
-                {
-                    var parts = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
-                    return int.Parse(parts[^1]);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-
-        return Pid;
     }
 
     /// <summary>

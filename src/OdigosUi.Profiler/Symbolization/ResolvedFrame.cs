@@ -36,4 +36,7 @@ public sealed record ResolvedFrame(FrameKind Kind, string? FunctionName, FrameMa
 
     /// <summary>The source line running in the function; 0 when unknown.</summary>
     public long Line { get; init; }
+
+    /// <summary>The line the function starts on; 0 when unknown.</summary>
+    public long FunctionStartLine { get; init; }
 }

@@ -104,6 +104,17 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     {
         var name = process.JitName(lookup);
         final = name is not null || process.PerfMap is null;
-        return new ResolvedFrame(name is not null ? RuntimeDetector.JitFrameKind(process.Runtime) : FrameKind.Native, name, mapping, address);
+        if (name is null)
+        {
+            process.JitMisses++;
+        }
+
+        if (name is not null && process.Runtime == Runtimes.ProcessRuntime.Node)
+        {
+            var v8 = Runtimes.Node.V8FrameName.Parse(name);
+            return new ResolvedFrame(FrameKind.V8js, v8.Function, mapping, address) { FileName = v8.FileName, FunctionStartLine = v8.Line };
+        }
+
+        return new ResolvedFrame(name is not null ? Runtimes.RuntimeDetector.JitFrameKind(process.Runtime) : FrameKind.Native, name, mapping, address);
     }
 }

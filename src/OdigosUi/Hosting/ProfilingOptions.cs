@@ -43,8 +43,15 @@ public sealed class ProfilingOptions
     [Range(1_000, 10_000_000)]
     public int MaxCachedFrames { get; set; } = Profiler.Processes.ProcessTable.DefaultMaxCachedFrames;
 
+    /// <summary>
+    /// Which processes the node profiler asks their runtimes for names without a restart (a .NET runtime to write its perf
+    /// map, a JVM to dump its compiled code): <c>Profiled</c> (the Sources enabled or with a slot open), <c>All</c> or <c>Off</c>.
+    /// </summary>
+    public Profiler.Runtimes.RuntimeNamingMode RuntimeNaming { get; set; } = Profiler.Runtimes.RuntimeNamingMode.Profiled;
+
     public Profiler.NodeProfilerOptions ToNodeProfilerOptions() => new()
     {
+        RuntimeNaming = RuntimeNaming,
         SamplesPerSecond = SamplesPerSecond,
         ReportInterval = TimeSpan.FromSeconds(ReportIntervalSeconds),
         SymbolCacheBytes = (long)SymbolCacheMegabytes << 20,

@@ -73,8 +73,17 @@ public sealed class PipelineHealthReader(
                 $"{status.Samples:N0} samples from {status.Processes:N0} processes ({status.MeasuredSamplesPerSecond:N0}/s at {status.SamplesPerSecond} Hz per CPU)",
                 $"{status.LostSamples:N0} samples lost",
                 UnwindLine(status.Unwinding),
+                .. status.Runtimes.Select(RuntimeLine),
             ]),
         };
+    }
+
+    /// <summary>"dotnet: 2 of 3 processes named (perf map through the diagnostics IPC); pid 42 (api): REASON — FIX".</summary>
+    private static string RuntimeLine(Profiler.Runtimes.RuntimeNamingSummary runtime)
+    {
+        var line = $"{runtime.Runtime}: {runtime.Named} of {runtime.Processes} processes named ({string.Join(", ", runtime.Routes)})";
+        var notes = runtime.NeedsAttention.Select(p => $"pid {p.Pid} ({p.Executable}): {p.Reason}{(p.Fix is null ? "" : $" — {p.Fix}")}");
+        return string.Join("; ", notes.Prepend(line));
     }
 
     private static string UnwindLine(Profiler.UnwindStats unwinding)

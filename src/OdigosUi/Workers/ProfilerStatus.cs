@@ -41,6 +41,9 @@ public sealed record ProfilerStatusSnapshot(
 {
     /// <summary>How the user stacks were walked (DWARF CFI with frame-pointer steps) and why walks stopped early.</summary>
     public UnwindStats Unwinding { get; init; } = UnwindStats.None;
+
+    /// <summary>Per runtime, how many of the processes profiled have named frames, and for the others why not and what would fix it.</summary>
+    public IReadOnlyList<OdigosUi.Profiler.Runtimes.RuntimeNamingSummary> Runtimes { get; init; } = [];
 }
 
 /// <summary>The node profiler's status: one immutable <see cref="Snapshot"/>, replaced as a whole (safe to read from any thread).</summary>
@@ -77,6 +80,7 @@ public sealed class ProfilerStatus(TimeProvider? time = null)
             Reports = stats.EmittedRequests,
             MeasuredSamplesPerSecond = Math.Round(rate, 1),
             Unwinding = stats.Unwinding,
+            Runtimes = stats.Runtimes,
         }, now);
     }
 

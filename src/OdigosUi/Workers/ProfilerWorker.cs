@@ -36,7 +36,8 @@ public sealed class ProfilerWorker(
             await pods.WaitSyncedAsync(stoppingToken).ConfigureAwait(false);
         }
 
-        using var profiler = new NodeProfiler(settings.ToNodeProfilerOptions());
+        var profiled = new ProfiledProcesses(TimeProvider.System);
+        using var profiler = new NodeProfiler(settings.ToNodeProfilerOptions(), profiled.Contains);
         try
         {
             await Task.Run(profiler.Start, stoppingToken).ConfigureAwait(false);
@@ -58,7 +59,7 @@ public sealed class ProfilerWorker(
                     status.Update(profiler.Stats);
                     try
                     {
-                        await collector.ConsumeAsync(ProfileBatch.Create(request), ct).ConfigureAwait(false);
+                        await collector.ConsumeAsync(ProfileBatch.Create(request), profiled.Forwarded, ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {

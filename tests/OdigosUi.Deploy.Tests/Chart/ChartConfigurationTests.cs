@@ -106,6 +106,7 @@ public sealed partial class ChartConfigurationTests
         Assert.Equal(new ExporterSettings().TimeoutSeconds.ToString(), gateway["Profiling__Exporter__TimeoutSeconds"]);
         Assert.Equal("true", gateway["Profiling__Exporter__RetryOnFailure"]);
         Assert.Equal(new ProfilingOptions().SamplesPerSecond.ToString(), node["Profiling__SamplesPerSecond"]);
+        Assert.Equal(new ProfilingOptions().RuntimeNaming.ToString(), node["Profiling__RuntimeNaming"]);
         Assert.Null(node["NODE_NAME"]); // valueFrom
         Assert.Equal("spec.nodeName", (string?)chart.Component("node")!.SingleContainer()["env"]!.AsArray()
             .Single(e => (string?)e!["name"] == "NODE_NAME")!["valueFrom"]!["fieldRef"]!["fieldPath"]);

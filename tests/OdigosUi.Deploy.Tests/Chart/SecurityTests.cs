@@ -6,7 +6,7 @@ namespace OdigosUi.Deploy.Tests.Chart;
 public sealed class SecurityTests
 {
     /// <summary>perf_event_open system-wide, /proc/PID/{maps,exe,root} of every process, real /proc/kallsyms addresses.</summary>
-    private static readonly string[] ProfilerCapabilities = ["PERFMON", "SYS_PTRACE", "SYSLOG"];
+    private static readonly string[] ProfilerCapabilities = ["PERFMON", "SYS_PTRACE", "SYSLOG", "DAC_OVERRIDE", "CHOWN", "KILL"];
 
     [Theory]
     [InlineData("default")]

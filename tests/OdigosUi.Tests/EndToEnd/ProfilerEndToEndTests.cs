@@ -23,13 +23,13 @@ public sealed class ProfilerEndToEndTests(ITestOutputHelper output)
     private const string DotnetHotPath = "OdigosDemo.Checkout.ProcessOrder(int32,bool);OdigosDemo.Checkout.ComputeTax(int32);OdigosDemo.Checkout.HashLoop(uint64,int32)";
 
     [Fact]
-    public async Task Within_15_s_of_enabling_the_C_demo_its_flame_graph_shows_hot_loop_at_the_share_perf_measures_and_dotnet_frames_are_named()
+    public async Task Within_15_s_of_enabling_the_C_demo_its_flame_graph_shows_hot_loop_at_the_share_perf_measures_and_dotnet_frames_are_named_without_a_restart()
     {
         // A name of its own, so the workload local/Process/NAME holds this process only.
         var program = NativeTestProgram.Instance.UniqueCopy("odigos-hot");
         var name = Path.GetFileName(program);
         using var native = Process.Start(new ProcessStartInfo(program, "120") { RedirectStandardOutput = true })!;
-        await using var dotnet = await DotnetDemoProcess.StartAsync("--orders-per-second", "50");
+        await using var dotnet = await DotnetDemoProcess.StartWithoutPerfMapAsync("--orders-per-second", "50");
         await using var app = OdigosUiHost.Build(TestArgs.With("--Ui:Url=http://127.0.0.1:0", "--Profiling:ProfilerEnabled=true", $"--Profiling:SamplesPerSecond={Rate}"));
         using var perf = await PerfRecord.StartAsync("-e", "cpu-clock", "-F", Rate.ToString(CultureInfo.InvariantCulture), "-g", "-p", native.Id.ToString(CultureInfo.InvariantCulture));
         try
@@ -68,6 +68,12 @@ public sealed class ProfilerEndToEndTests(ITestOutputHelper output)
             output.WriteLine($"after {elapsed.TotalSeconds:F1} s: hot_loop share {ours:P1} of {total} samples in the flame graph, {theirs:P1} of {perfStacks.Count} in perf record");
             Assert.True(Math.Abs(ours - theirs) <= 0.10, $"hot_loop share: flame graph {ours:P1} of {total} samples, perf record {theirs:P1} of {perfStacks.Count}");
             Assert.InRange(ours, 0.4, 0.95);
+
+            // The .NET demo was started without DOTNET_PerfMapEnabled: enabling its Source had its runtime asked to write one.
+            using var status = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/api/profiler"));
+            var dotnetNaming = status.RootElement.GetProperty("runtimes").EnumerateArray().Single(r => r.GetProperty("runtime").GetString() == "Dotnet");
+            Assert.True(dotnetNaming.GetProperty("named").GetInt32() >= 1, dotnetNaming.ToString());
+            Assert.Contains("perf map through the diagnostics IPC", dotnetNaming.GetProperty("routes").ToString());
 
             var ready = await api.GetStringAsync("/readyz");
             Assert.StartsWith("Ready", ready);
