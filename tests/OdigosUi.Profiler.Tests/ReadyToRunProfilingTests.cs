@@ -13,7 +13,7 @@ public sealed class ReadyToRunProfilingTests
     [Fact]
     public async Task Samples_in_precompiled_framework_code_name_the_framework_method_without_a_perf_map()
     {
-        await using var demo = await DotnetDemoProcess.StartAsync(new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "0" }, "framework");
+        await using var demo = await DotnetDemoProcess.StartWithoutPerfMapAsync("framework");
         using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 199, TargetPid = demo.Pid });
         profiler.Start();
 
