@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -7,9 +8,10 @@ namespace OdigosDemo;
 
 /// <summary>
 /// The .NET demo whose hot code is the framework's own precompiled code: it spins hashing a long string, in
-/// System.Private.CoreLib's <c>System.Marvin.ComputeHash32</c>, run from the ReadyToRun image. It runs with
-/// DOTNET_TC_CallCounting=0, so the runtime never replaces precompiled code by a JIT-compiled tier (without it a method
-/// called 30 times is rejitted after a 100 ms delay). Before spinning it runs a spread of framework code (collections,
+/// System.Private.CoreLib's <c>System.Marvin.ComputeHash32</c>, run from the ReadyToRun image (called from
+/// <see cref="Hash"/>, which is never inlined: the loop's on-stack-replaced code would inline the hashing otherwise).
+/// It runs with DOTNET_TC_CallCounting=0, so the runtime never replaces precompiled code by a JIT-compiled tier
+/// (without it a method called 30 times is rejitted after a 100 ms delay). Before spinning it runs a spread of framework code (collections,
 /// LINQ, formatting, parsing, regular expressions, JSON, generic instantiations) so that a jitdump lists many
 /// precompiled methods of several assemblies.
 /// </summary>
@@ -25,11 +27,14 @@ public static class FrameworkDemo
         var deadline = seconds is { } limit ? DateTime.UtcNow.AddSeconds(limit) : DateTime.MaxValue;
         while (DateTime.UtcNow < deadline)
         {
-            _sink += text.GetHashCode();
+            _sink += Hash(text);
         }
 
         return _sink == 42 ? 1 : 0;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Hash(string text) => text.GetHashCode();
 
     private static void Warm()
     {

@@ -22,7 +22,7 @@ public sealed class ReadyToRunGroundTruthTests(ITestOutputHelper output)
     [Fact]
     public async Task Names_the_precompiled_methods_a_process_used_as_the_runtime_does()
     {
-        await using var demo = await DotnetDemoProcess.StartAsync(JitDumpEnvironment, "framework", "60");
+        await using var demo = await DotnetDemoProcess.StartFrameworkAsync(JitDumpEnvironment);
         var maps = ProcessMaps.Read(demo.Pid);
         var precompiled = JitDump.Read(demo.JitDumpPath).Where(r => r.Name.EndsWith("[PreJIT]", StringComparison.Ordinal)).ToList();
 

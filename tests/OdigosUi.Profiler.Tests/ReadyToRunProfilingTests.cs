@@ -9,11 +9,12 @@ namespace OdigosUi.Profiler.Tests;
 public sealed class ReadyToRunProfilingTests
 {
     private const string Hashing = "System.Marvin.ComputeHash32(uint8&,uint32,uint32,uint32)";
+    private const string Caller = "OdigosDemo.FrameworkDemo.Hash(string)";
 
     [Fact]
     public async Task Samples_in_precompiled_framework_code_name_the_framework_method_without_a_perf_map()
     {
-        await using var demo = await DotnetDemoProcess.StartWithoutPerfMapAsync("framework");
+        await using var demo = await DotnetDemoProcess.StartFrameworkAsync();
         using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 199, TargetPid = demo.Pid });
         profiler.Start();
 
@@ -42,5 +43,31 @@ public sealed class ReadyToRunProfilingTests
         Assert.True(unnamed <= coreLibLeaves.Values.Sum() / 20, $"{unnamed} unnamed samples in System.Private.CoreLib.dll: {seen}");
         Assert.False(File.Exists(demo.PerfMapPath));
         Assert.Null(profiler.Processes.Find(demo.Pid)?.Symbols.PerfMap);
+    }
+
+    [Fact]
+    public async Task With_the_perf_map_turned_on_late_the_jit_compiled_caller_and_the_precompiled_callee_are_both_named()
+    {
+        await using var demo = await DotnetDemoProcess.StartFrameworkAsync();
+        var profiled = new HashSet<int> { demo.Pid };
+        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 199, DataPagesPerCpu = 512 }, profiled.Contains);
+        profiler.Start();
+
+        var seen = new List<string>();
+        var named = await ProfilerDriver.RunUntilAsync(profiler, TimeSpan.FromSeconds(60), request =>
+        {
+            if (ProfilerDriver.Process(request, demo.Pid) is not { } resource)
+            {
+                return false;
+            }
+
+            var stacks = ProfilerDriver.CountedStacks(request, resource).ToList();
+            seen = [.. stacks.OrderByDescending(s => s.Count).Take(3).Select(s => $"{s.Count}: {string.Join(" <- ", s.Stack.Take(4).Select(f => $"{f.Name} ({f.Type})"))}")];
+            return stacks.Any(s => ProfilerDriver.Calls(s.Stack, Caller, Hashing) && s.Stack.All(f => f.Name is not (Caller or Hashing) || f.Type == "dotnet"));
+        });
+
+        Assert.True(named, $"no {Caller} -> {Hashing} stack (both dotnet) after the perf map was turned on; top stacks:\n{string.Join("\n", seen)}");
+        Assert.True(File.Exists(demo.PerfMapPath), "the runtime was not asked to write its perf map");
+        Assert.DoesNotContain(File.ReadAllLines(demo.PerfMapPath), line => line.Contains("Marvin::ComputeHash32", StringComparison.Ordinal));
     }
 }

@@ -38,6 +38,13 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
     /// <summary>Starts the service with no perf map variable set: it writes no perf map unless asked through its diagnostics IPC.</summary>
     public static Task<DotnetDemoProcess> StartWithoutPerfMapAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
 
+    /// <summary>
+    /// Starts <c>odigos-demo framework</c>, spinning in precompiled CoreLib code, with call counting off so that code is
+    /// never rejitted, and <paramref name="environment"/> (no perf map variable unless it sets one).
+    /// </summary>
+    public static Task<DotnetDemoProcess> StartFrameworkAsync(IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync(new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DOTNET_TC_CallCounting"] = "0" }, "framework");
+
     /// <summary>Starts the service with <paramref name="environment"/> (and no perf map variable of this process's), and waits until it printed "ready".</summary>
     public static async Task<DotnetDemoProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
