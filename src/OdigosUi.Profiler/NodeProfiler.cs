@@ -4,6 +4,7 @@ using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Runtimes;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
+using OdigosUi.Profiler.Symbolization.ReadyToRun;
 using OdigosUi.Profiler.Unwinding;
 using OdigosUi.Profiles.Otlp.Collector;
 
@@ -42,7 +43,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     {
         Options = options;
         _namer = new RuntimeNamer(options.RuntimeNaming, isProfiled);
-        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes));
+        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
         _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
     }

@@ -21,6 +21,9 @@ public sealed record NodeProfilerOptions
     /// <summary>Bound of the parsed ELF symbol tables kept across processes (least recently used evicted).</summary>
     public long SymbolCacheBytes { get; init; } = Symbolization.ElfCache.DefaultMaxBytes;
 
+    /// <summary>Bound of the parsed .NET ReadyToRun images kept across processes, with their names decoded so far (least recently used evicted).</summary>
+    public long ReadyToRunCacheBytes { get; init; } = Symbolization.ReadyToRun.ReadyToRunCache.DefaultMaxBytes;
+
     /// <summary>
     /// Bytes of each sampled thread's user stack the kernel copies for DWARF unwinding (a multiple of 8, at most 65528);
     /// 0 walks user stacks by frame pointer only (the kernel's callchain).
@@ -53,6 +56,11 @@ public sealed record NodeProfilerOptions
         if (SymbolCacheBytes < 1 << 20)
         {
             throw new ArgumentOutOfRangeException(nameof(SymbolCacheBytes), SymbolCacheBytes, "must be at least 1 MiB");
+        }
+
+        if (ReadyToRunCacheBytes < 1 << 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReadyToRunCacheBytes), ReadyToRunCacheBytes, "must be at least 1 MiB");
         }
 
         if (UserStackBytes is < 0 or > Sampling.PerfSamplerOptions.MaxUserStackBytes || UserStackBytes % 8 != 0)

@@ -6,6 +6,9 @@ const string Usage = """
     usage: odigos-demo [--seconds N] [--work ORDERS] [--orders-per-second N]
                                                         the .NET checkout service (hot path Checkout.ComputeTax -> HashLoop),
                                                         as fast as it can or at most N orders a second
+           odigos-demo framework [SECONDS]              .NET spinning in precompiled framework code (string hashing:
+                                                        System.Marvin.ComputeHash32 of CoreLib's ReadyToRun image);
+                                                        needs DOTNET_TC_CallCounting=0
            odigos-demo native [SECONDS | -n ROUNDS]     the C program (main -> hot_loop, warm_loop), built with gcc
     The service prints "ready" once its hot path is compiled; a line "discount" on standard input turns on
     Checkout.ApplyDiscount -> DiscountLoop (compiled only then), "no-discount" turns it off.
@@ -15,6 +18,19 @@ if (args is ["native", .. var nativeArgs])
 {
     var program = NativeDemo.CompileCached();
     throw Exec.Replace(program, [program, .. nativeArgs]);
+}
+
+if (args is ["framework", .. var frameworkArgs])
+{
+    // Precompiled code is only kept when call counting, which replaces it by a JIT-compiled tier, is off. Not set by
+    // re-executing: the runtime after an exec cannot open its diagnostics IPC socket (the first one's file is left).
+    if (Environment.GetEnvironmentVariable("DOTNET_TC_CallCounting") != "0")
+    {
+        Console.Error.WriteLine("odigos-demo framework: run it with DOTNET_TC_CallCounting=0 (its precompiled code would be rejitted)");
+        return 2;
+    }
+
+    return FrameworkDemo.Run(frameworkArgs is [var text] && double.TryParse(text, CultureInfo.InvariantCulture, out var frameworkSeconds) && frameworkSeconds > 0 ? frameworkSeconds : null);
 }
 
 double? seconds = null;

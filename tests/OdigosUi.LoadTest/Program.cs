@@ -35,6 +35,9 @@ switch (scenario)
     case "symbolizer":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(SymbolizerBenchmarks), typeof(KernelSymbolsBenchmarks)]).RunAll();
         return 0;
+    case "readytorun":
+        BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(ReadyToRunBenchmarks), typeof(ReadyToRunFirstLookupBenchmarks)]).RunAll();
+        return 0;
     case "unwind":
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(UnwindBenchmarks)]).RunAll();
         return 0;
@@ -58,6 +61,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | readytorun | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }

@@ -55,6 +55,21 @@ internal static class ProfilerDriver
     public static IEnumerable<(IReadOnlyList<(string Name, string Type)> Stack, int Count)> CountedStacks(ExportProfilesServiceRequest request, ResourceProfiles resource) =>
         Stacks(request, resource).Zip(resource.ScopeProfiles[0].Profiles[0].Samples, (stack, sample) => (stack, Math.Max(1, sample.TimestampsUnixNano.Count)));
 
+    /// <summary>Every sample's leaf frame as (function name or "?", frame type, mapped file or ""), with the number of samples it stands for.</summary>
+    public static IEnumerable<(string Name, string Type, string File, int Count)> Leaves(ExportProfilesServiceRequest request, ResourceProfiles resource)
+    {
+        var d = request.Dictionary;
+        foreach (var sample in resource.ScopeProfiles[0].Profiles[0].Samples)
+        {
+            var leaf = d.LocationTable[d.StackTable[sample.StackIndex].LocationIndices[0]];
+            yield return (
+                leaf.Lines.Count == 0 ? "?" : d.StringTable[d.FunctionTable[leaf.Lines[0].FunctionIndex].NameStrindex],
+                d.AttributeTable[leaf.AttributeIndices[0]].Value.StringValue,
+                leaf.MappingIndex > 0 ? d.StringTable[d.MappingTable[leaf.MappingIndex].FilenameStrindex] : "",
+                Math.Max(1, sample.TimestampsUnixNano.Count));
+        }
+    }
+
     /// <summary>True when <paramref name="callee"/> is directly called by <paramref name="caller"/> in the leaf-first stack.</summary>
     public static bool Calls(IReadOnlyList<(string Name, string Type)> stack, string caller, string callee)
     {

@@ -6,7 +6,7 @@ namespace OdigosUi.TestSupport;
 /// The .NET demo service (<c>odigos-demo</c>, copied next to every project that references TestSupport) as a child
 /// process, by default with <c>DOTNET_PerfMapEnabled=1</c> so its JIT-compiled methods are named in <c>/tmp/perf-PID.map</c>
 /// from its start (<see cref="StartWithoutPerfMapAsync"/>: as users start it, for the profiler to turn the map on).
-/// Disposing kills it and deletes the perf map files it left.
+/// Disposing kills it and deletes the perf map and jitdump files it left.
 /// </summary>
 public sealed class DotnetDemoProcess : IAsyncDisposable
 {
@@ -26,15 +26,27 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
 
     public string PerfMapPath => $"/tmp/perf-{Pid}.map";
 
+    /// <summary>Where the runtime writes its jitdump (with <c>DOTNET_PerfMapEnabled=1</c> or 2), which also lists precompiled methods as they are first used.</summary>
+    public string JitDumpPath => $"/tmp/jit-{Pid}.dump";
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the service with <paramref name="args"/> and waits until it printed "ready" (its hot path is compiled).</summary>
-    public static Task<DotnetDemoProcess> StartAsync(params string[] args) => StartAsync(perfMap: true, args);
+    public static Task<DotnetDemoProcess> StartAsync(params string[] args) =>
+        StartAsync(new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "1" }, args);
 
     /// <summary>Starts the service with no perf map variable set: it writes no perf map unless asked through its diagnostics IPC.</summary>
-    public static Task<DotnetDemoProcess> StartWithoutPerfMapAsync(params string[] args) => StartAsync(perfMap: false, args);
+    public static Task<DotnetDemoProcess> StartWithoutPerfMapAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
 
-    private static async Task<DotnetDemoProcess> StartAsync(bool perfMap, string[] args)
+    /// <summary>
+    /// Starts <c>odigos-demo framework</c>, spinning in precompiled CoreLib code, with call counting off so that code is
+    /// never rejitted, and <paramref name="environment"/> (no perf map variable unless it sets one).
+    /// </summary>
+    public static Task<DotnetDemoProcess> StartFrameworkAsync(IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync(new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["DOTNET_TC_CallCounting"] = "0" }, "framework");
+
+    /// <summary>Starts the service with <paramref name="environment"/> (and no perf map variable of this process's), and waits until it printed "ready".</summary>
+    public static async Task<DotnetDemoProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -47,13 +59,10 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        if (perfMap)
+        start.Environment.Remove("DOTNET_PerfMapEnabled");
+        foreach (var (name, value) in environment)
         {
-            start.Environment["DOTNET_PerfMapEnabled"] = "1";
-        }
-        else
-        {
-            start.Environment.Remove("DOTNET_PerfMapEnabled");
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("odigos-demo did not start");
@@ -99,5 +108,6 @@ public sealed class DotnetDemoProcess : IAsyncDisposable
         _process.Dispose();
         File.Delete($"/tmp/perf-{pid}.map");
         File.Delete($"/tmp/perfinfo-{pid}.map");
+        File.Delete($"/tmp/jit-{pid}.dump");
     }
 }

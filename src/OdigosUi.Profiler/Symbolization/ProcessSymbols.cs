@@ -1,3 +1,4 @@
+using OdigosUi.Profiler.Symbolization.ReadyToRun;
 using OdigosUi.Profiler.Unwinding;
 
 namespace OdigosUi.Profiler.Symbolization;
@@ -187,6 +188,22 @@ public sealed class ProcessSymbols(int pid)
     }
 
     /// <summary>
+    /// The ReadyToRun image behind <paramref name="file"/> (a .NET assembly that is not ELF), looked up once per mapping
+    /// through <paramref name="cache"/>; null when the file is not one.
+    /// </summary>
+    internal ReadyToRunImage? FindReadyToRunImage(MappedFile file, ReadyToRunCache cache)
+    {
+        if (!file.ReadyToRunSearched)
+        {
+            var mapping = file.Source;
+            file.ReadyToRunImage = cache.Get(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}");
+            file.ReadyToRunSearched = true;
+        }
+
+        return file.ReadyToRunImage;
+    }
+
+    /// <summary>
     /// Asks for the perf map to be looked for and read from its start at the next lookup: a runtime was just told to
     /// write one, or rewrote it (HotSpot's <c>Compiler.perfmap</c> truncates and writes the whole map). Thread-safe.
     /// </summary>
@@ -274,5 +291,9 @@ public sealed class ProcessSymbols(int pid)
     internal sealed record MappedFile(MemoryMapping Source, ElfFile? Elf, FrameMapping Mapping)
     {
         public UnwindTable? Unwind { get; set; }
+
+        public ReadyToRunImage? ReadyToRunImage { get; set; }
+
+        public bool ReadyToRunSearched { get; set; }
     }
 }

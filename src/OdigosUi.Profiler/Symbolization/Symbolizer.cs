@@ -1,11 +1,15 @@
+using OdigosUi.Profiler.Runtimes;
+using OdigosUi.Profiler.Symbolization.ReadyToRun;
+
 namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>
 /// Resolves sampled addresses: kernel addresses through kallsyms, user addresses of a process through its mappings
-/// to ELF symbols, or to JIT names of its perf map. The per-process state is a <see cref="ProcessSymbols"/>; the
-/// parsed files are shared through the <see cref="ElfCache"/>. Not thread-safe.
+/// to ELF symbols, to the methods of .NET ReadyToRun images, or to JIT names of its perf map. The per-process state is
+/// a <see cref="ProcessSymbols"/>; the parsed files are shared through the <see cref="ElfCache"/> and the
+/// <see cref="ReadyToRunCache"/>. Not thread-safe.
 /// </summary>
-public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelSymbols = null)
+public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelSymbols = null, ReadyToRunCache? readyToRunCache = null)
 {
     private const int MaxKernelFrames = 20_000;
     private static readonly FrameMapping KernelMapping = new("[kernel.kallsyms]", 0, 0, 0, null);
@@ -14,6 +18,8 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
     private KernelSymbols? _kernel = kernelSymbols;
 
     public ElfCache ElfCache { get; } = elfCache ?? new ElfCache();
+
+    public ReadyToRunCache ReadyToRunCache { get; } = readyToRunCache ?? new ReadyToRunCache();
 
     public KernelSymbols Kernel => _kernel ??= KernelSymbols.Read();
 
@@ -67,7 +73,8 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
         if (mapping.IsFileBacked)
         {
             var file = process.File(mapping, ElfCache);
-            var name = file.Elf?.FileOffsetToVirtualAddress(lookup - mapping.Start + mapping.Offset) is { } vaddr
+            var fileOffset = lookup - mapping.Start + mapping.Offset;
+            var name = file.Elf?.FileOffsetToVirtualAddress(fileOffset) is { } vaddr
                 ? file.Elf.BestSymbols.FindName(vaddr)
                 : null;
             if (name is not null || file.Elf is not null)
@@ -79,7 +86,14 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
                     : new ResolvedFrame(kind, name, file.Mapping, address);
             }
 
-            // Not ELF (e.g. a ReadyToRun .NET assembly): its code may be in the perf map.
+            // Not ELF: a .NET assembly, whose precompiled (ReadyToRun) code its image names; its JIT code is in the perf map.
+            if (process.Runtime == ProcessRuntime.Dotnet && process.FindReadyToRunImage(file, ReadyToRunCache) is { } image
+                && image.FileOffsetToRva(fileOffset) is { } rva && image.FindName(rva) is { } method)
+            {
+                final = true;
+                return new ResolvedFrame(FrameKind.Dotnet, method, file.Mapping, address);
+            }
+
             return Jit(process, address, lookup, file.Mapping, out final);
         }
 

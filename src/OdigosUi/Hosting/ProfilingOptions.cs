@@ -24,6 +24,10 @@ public sealed class ProfilingOptions
     [Range(1, 4096)]
     public int SymbolCacheMegabytes { get; set; } = (int)(Profiler.Symbolization.ElfCache.DefaultMaxBytes >> 20);
 
+    /// <summary>Bound of the node profiler's parsed .NET ReadyToRun images (precompiled framework code), shared by all processes.</summary>
+    [Range(1, 4096)]
+    public int ReadyToRunCacheMegabytes { get; set; } = (int)(Profiler.Symbolization.ReadyToRun.ReadyToRunCache.DefaultMaxBytes >> 20);
+
     /// <summary>
     /// Bytes of user stack copied with each sample for DWARF unwinding of code built without frame pointers (multiple
     /// of 8, at most 65528); 0 walks frame pointers only.
@@ -51,6 +55,7 @@ public sealed class ProfilingOptions
         SamplesPerSecond = SamplesPerSecond,
         ReportInterval = TimeSpan.FromSeconds(ReportIntervalSeconds),
         SymbolCacheBytes = (long)SymbolCacheMegabytes << 20,
+        ReadyToRunCacheBytes = (long)ReadyToRunCacheMegabytes << 20,
         MaxCachedFrames = MaxCachedFrames,
         UserStackBytes = UserStackBytes,
         UnwindCacheBytes = (long)UnwindCacheMegabytes << 20,
