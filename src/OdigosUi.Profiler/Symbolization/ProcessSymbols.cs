@@ -41,6 +41,9 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>The executable, as /proc/PID/exe links it (null until the maps were read).</summary>
     public string? Executable => _executable;
 
+    /// <summary>The executable mappings known so far (none before the first lookup read /proc/PID/maps).</summary>
+    internal IReadOnlyList<MemoryMapping> ExecutableMappings => _maps?.Mappings ?? [];
+
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
 
