@@ -1,6 +1,8 @@
 using System.Text;
 using OdigosUi.Profiler.Otlp;
 using OdigosUi.Profiler.Processes;
+using OdigosUi.Profiler.Runtimes;
+using OdigosUi.Profiler.Runtimes.Python;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
 using OdigosUi.Profiler.Unwinding;
@@ -25,6 +27,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     private readonly List<ulong> _unwound = [];
     private readonly long[] _stops = new long[Enum.GetValues<UnwindStop>().Length];
     private readonly ProcessUnwindInfo _unwindInfo;
+    private readonly PythonNaming _python;
     private long _walks;
     private long _spliced;
     private long _unwoundFrames;
@@ -41,6 +44,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
         _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
+        _python = new PythonNaming(_symbolizer.ElfCache);
     }
 
     public NodeProfilerOptions Options { get; }
@@ -52,6 +56,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         Interlocked.Read(ref _emitted))
     {
         Unwinding = UnwindStatistics(),
+        Python = _python.Stats,
     };
 
     private UnwindStats UnwindStatistics()
@@ -179,6 +184,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         {
             _nextSweep = DateTime.UtcNow + SweepInterval;
             _processes.Sweep();
+            _python.Sweep(_processes.Contains);
         }
 
         return window.Samples.Count == 0 ? null : ProfileBuilder.Build(window, end, Options.SamplesPerSecond);
@@ -208,6 +214,13 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         for (var i = 0; i < _user.Count; i++)
         {
             frames[_kernel.Count + i] = _symbolizer.ResolveUser(process.Symbols, _user[i], isReturnAddress: i > 0);
+        }
+
+        if (process.Symbols.Runtime == ProcessRuntime.CPython)
+        {
+            // The frame chain is read now, when the ring buffers are drained (every 100 ms at most), not when the
+            // sample was taken: a thread that moved on since then is named where it runs now.
+            frames = _python.Name(process, sample.Tid, frames);
         }
 
         var time = (ulong)((long)sample.TimeMonotonicNs + _monotonicToUnixNs);
@@ -255,6 +268,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         if (pid == tid)
         {
             _processes.Exited(pid, timeMonotonicNs);
+            _python.Forget(pid);
         }
         else
         {
@@ -267,6 +281,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         if (exec)
         {
             _processes.Execed(pid, timeMonotonicNs);
+            _python.Forget(pid);
         }
         else
         {

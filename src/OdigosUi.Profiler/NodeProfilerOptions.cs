@@ -73,6 +73,8 @@ public sealed record NodeProfilerOptions
 public sealed record ProfilerStats(long Samples, long LostSamples, int Processes, long EmittedRequests)
 {
     public UnwindStats Unwinding { get; init; } = UnwindStats.None;
+
+    public Runtimes.Python.PythonStats Python { get; init; } = Runtimes.Python.PythonStats.None;
 }
 
 /// <summary>

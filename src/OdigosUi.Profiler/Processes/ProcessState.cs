@@ -27,6 +27,9 @@ public sealed class ProcessState(int pid, ulong startMonotonicNs)
 
     public ProcessSymbols Symbols { get; } = new(pid);
 
+    /// <summary>The Python naming state, once a sample showed the process runs CPython.</summary>
+    internal Runtimes.Python.PythonProcess? Python { get; set; }
+
     /// <summary>Executable, path and container, read from /proc the first time they are needed (again after an unreported exec).</summary>
     public ProcessInfo Info
     {
@@ -36,6 +39,7 @@ public sealed class ProcessState(int pid, ulong startMonotonicNs)
             {
                 _info = null;
                 _threadNames.Clear();
+                Python = null;
             }
 
             return _info ??= ProcessInfo.Read(Pid);
