@@ -204,6 +204,7 @@ public sealed class ElfFile
 
     private static void ScanDataSymbols(Image file, SectionHeader section, SectionHeader strings, IReadOnlyCollection<string> wanted, Dictionary<string, ulong> found)
     {
+        var utf8 = wanted.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
         var table = file.Slice(section.Offset, section.Size);
         var names = file.Slice(strings.Offset, strings.Size);
         var entry = (int)Math.Min(section.EntrySize, int.MaxValue);
@@ -219,10 +220,13 @@ public sealed class ElfFile
 
             var name = names[(int)nameOffset..];
             var end = name.IndexOf((byte)0);
-            var text = System.Text.Encoding.UTF8.GetString(end < 0 ? name : name[..end]);
-            if (wanted.Contains(text))
+            name = end < 0 ? name : name[..end];
+            foreach (var candidate in utf8)
             {
-                found.TryAdd(text, value);
+                if (name.SequenceEqual(candidate))
+                {
+                    found.TryAdd(System.Text.Encoding.UTF8.GetString(candidate), value);
+                }
             }
         }
     }
