@@ -50,6 +50,33 @@ public sealed class PythonStackReaderTests
 
     [Theory]
     [MemberData(nameof(Minors))]
+    public void Frames_pushed_one_above_the_other_are_read_at_once_and_frames_elsewhere_one_by_one(int minor)
+    {
+        var process = new FakePython(minor);
+        var code = process.Code("f", "/app/f.py", 1, []);
+        var chain = Enumerable.Repeat((code, 0, false), 6).ToArray();
+        process.Thread(Tid, chain, dataStack: true);
+        process.Thread(Tid + 1, chain);
+        var reader = process.Reader();
+        var frames = new List<PythonFrame>();
+        reader.Read(Tid, frames);
+        reader.Read(Tid + 1, frames);
+
+        var before = process.Memory.Reads;
+        Assert.Equal(PythonReadResult.Frames, reader.Read(Tid, frames));
+        var dataStackReads = process.Memory.Reads - before;
+        before = process.Memory.Reads;
+        Assert.Equal(PythonReadResult.Frames, reader.Read(Tid + 1, frames));
+        var scatteredReads = process.Memory.Reads - before;
+
+        Assert.Equal(6, frames.Count);
+        var threadReads = minor >= 13 ? 1 : 2;
+        Assert.InRange(dataStackReads, threadReads + 1, threadReads + 2); // 2 when the six frames straddle a page boundary
+        Assert.Equal(threadReads + 6, scatteredReads);
+    }
+
+    [Theory]
+    [MemberData(nameof(Minors))]
     public void A_torn_chain_keeps_the_frames_read_before_the_tear(int minor)
     {
         var process = new FakePython(minor);
@@ -79,13 +106,16 @@ public sealed class PythonStackReaderTests
         Assert.Empty(frames);
     }
 
-    /// <summary>Regions of bytes at addresses; a read must fall inside one region.</summary>
+    /// <summary>Regions of bytes at addresses (mapped pages); a read must fall inside one region.</summary>
     private sealed class FakeMemory : IRemoteMemory
     {
         public SortedDictionary<ulong, byte[]> Regions { get; } = [];
 
+        public int Reads { get; private set; }
+
         public bool TryRead(ulong address, Span<byte> into)
         {
+            Reads++;
             foreach (var (start, bytes) in Regions)
             {
                 if (address >= start && address + (ulong)into.Length <= start + (ulong)bytes.Length)
@@ -104,15 +134,18 @@ public sealed class PythonStackReaderTests
     {
         private const ulong Runtime = 0x10_0000;
         private const ulong CodeType = 0x20_0000;
+        private const ulong Arena = 0x100_0000;
+        private const int ArenaBytes = 1 << 20;
         private readonly FakeMemory _memory = new();
         private readonly PythonOffsets _offsets;
         private readonly Dictionary<ulong, ulong[]> _frames = [];
-        private ulong _next = 0x100_0000;
+        private ulong _next = Arena;
         private ulong _lastThread;
 
         public FakePython(int minor)
         {
             _offsets = PythonOffsets.ForMinor(minor)!;
+            _memory.Regions[Arena] = new byte[ArenaBytes];
             Interpreter = new PythonInterpreter(new FrameMapping("/usr/lib/libpython3.so", 0, 0, 0, null), new PythonVersion(3, minor, 0), _offsets, false, Runtime, CodeType);
             var interpreter = Allocate(_offsets.InterpreterThreadsHead + 8);
             _memory.Regions[Runtime] = new byte[_offsets.InterpretersHead + 8];
@@ -123,6 +156,8 @@ public sealed class PythonStackReaderTests
         public PythonInterpreter Interpreter { get; }
 
         private ulong InterpreterAddress { get; }
+
+        public FakeMemory Memory => _memory;
 
         public PythonStackReader Reader() => new(Interpreter, _memory);
 
@@ -142,31 +177,46 @@ public sealed class PythonStackReaderTests
 
         /// <summary>
         /// A thread state of <paramref name="tid"/> running <paramref name="frames"/> (leaf first: code, code unit, ends
-        /// an eval loop call), added to the interpreter's thread list; returns its first frame.
+        /// an eval loop call), added to the interpreter's thread list; returns its first frame. In a
+        /// <paramref name="dataStack"/> each frame lies above its caller, as a thread pushes them; else below it.
         /// </summary>
-        public ulong Thread(int tid, (ulong Code, int Unit, bool EndsEvalCall)[] frames)
+        public ulong Thread(int tid, (ulong Code, int Unit, bool EndsEvalCall)[] frames, bool dataStack = false)
         {
-            var addresses = new List<ulong>();
+            var entries = new List<(ulong Code, int Unit, bool EndsEvalCall, bool Shim)>();
             foreach (var (code, unit, endsEvalCall) in frames)
             {
-                var frame = Allocate(_offsets.FrameBytes);
+                entries.Add((code, unit, endsEvalCall, false));
+                if (endsEvalCall && _offsets.FrameIsEntry < 0)
+                {
+                    entries.Add((0, 0, false, true));
+                }
+            }
+
+            var addresses = new ulong[entries.Count];
+            foreach (var i in dataStack ? Enumerable.Range(0, entries.Count).Reverse() : Enumerable.Range(0, entries.Count))
+            {
+                addresses[i] = Allocate(_offsets.FrameBytes);
+            }
+
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var (code, unit, endsEvalCall, shim) = entries[i];
+                var frame = addresses[i];
+                if (shim)
+                {
+                    Span(frame + (ulong)_offsets.FrameOwner, 1)[0] = PythonOffsets.OwnedByCStack;
+                    continue;
+                }
+
                 Write(frame + (ulong)_offsets.FrameCode, code);
                 Write(frame + (ulong)_offsets.FrameInstruction, code + (ulong)_offsets.CodeInstructions + (ulong)unit * 2);
                 if (_offsets.FrameIsEntry >= 0)
                 {
                     Span(frame + (ulong)_offsets.FrameIsEntry, 1)[0] = endsEvalCall ? (byte)1 : (byte)0;
                 }
-
-                addresses.Add(frame);
-                if (endsEvalCall && _offsets.FrameIsEntry < 0)
-                {
-                    var shim = Allocate(_offsets.FrameBytes);
-                    Span(shim + (ulong)_offsets.FrameOwner, 1)[0] = PythonOffsets.OwnedByCStack;
-                    addresses.Add(shim);
-                }
             }
 
-            for (var i = 0; i + 1 < addresses.Count; i++)
+            for (var i = 0; i + 1 < addresses.Length; i++)
             {
                 Write(addresses[i] + (ulong)_offsets.FramePrevious, addresses[i + 1]);
             }
@@ -207,11 +257,12 @@ public sealed class PythonStackReaderTests
             return address;
         }
 
+        /// <summary>Room in the arena, one region of whole pages (the reader reads a frame's page below it at once).</summary>
         private ulong Allocate(int size)
         {
             var address = _next;
-            _memory.Regions[address] = new byte[size];
             _next += (ulong)(size + 64) & ~7UL;
+            Assert.True(_next <= Arena + ArenaBytes, "the fake process's arena is full");
             return address;
         }
 
