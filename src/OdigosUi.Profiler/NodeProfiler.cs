@@ -216,7 +216,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
             frames[_kernel.Count + i] = _symbolizer.ResolveUser(process.Symbols, _user[i], isReturnAddress: i > 0);
         }
 
-        if (process.Symbols.Runtime == ProcessRuntime.CPython)
+        if (Options.NamePythonFrames && process.Symbols.Runtime == ProcessRuntime.CPython)
         {
             // The frame chain is read now, when the ring buffers are drained (every 100 ms at most), not when the
             // sample was taken: a thread that moved on since then is named where it runs now.

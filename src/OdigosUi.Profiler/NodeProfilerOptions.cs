@@ -32,6 +32,12 @@ public sealed record NodeProfilerOptions
     /// <summary>Bound of the compiled unwind tables kept across processes (least recently used evicted).</summary>
     public long UnwindCacheBytes { get; init; } = Unwinding.UnwindTableCache.DefaultMaxBytes;
 
+    /// <summary>
+    /// Names the Python functions of CPython 3.11-3.13 processes from their frame chains, read from their memory
+    /// (process_vm_readv: ptrace access to them, as root); false leaves the interpreter's native frames only.
+    /// </summary>
+    public bool NamePythonFrames { get; init; } = true;
+
     /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
     public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
 
