@@ -106,6 +106,71 @@ public sealed class PythonProfilingTests
         Assert.True(stats.BytesRead > 0);
     }
 
+    private const string CallbackScript = """
+        def key(x):
+            total = 0
+            for i in range(300):
+                total += i
+            return total - x
+
+
+        def caller():
+            data = list(range(2000))
+            while True:
+                sorted(data, key=key)
+
+
+        print("ready", flush=True)
+        caller()
+        """;
+
+    /// <summary>
+    /// sorted() (C) calls key() back: two calls of the eval loop, each replaced by its own Python frames, with the C
+    /// frames of sorted between key and caller and no eval loop frame left.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PythonBuilds.All), MemberType = typeof(PythonBuilds))]
+    public async Task A_function_called_back_from_C_has_the_C_frames_between_it_and_its_python_caller(string python)
+    {
+        using var script = new PythonProcess(python, "callback.py", CallbackScript);
+        Assert.Equal("ready", await script.ReadyAsync());
+        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, TargetPid = script.Pid });
+        profiler.Start();
+        int inKey = 0, ordered = 0;
+        var misses = new List<string>();
+        await ProfilerDriver.RunUntilAsync(profiler, TimeSpan.FromSeconds(40), request =>
+        {
+            if (ProfilerDriver.Process(request, script.Pid) is { } resource)
+            {
+                foreach (var (_, stack, count) in PythonSamples.Of(request, resource))
+                {
+                    var key = stack.ToList().FindIndex(f => f is { Type: "cpython", Name: "key" });
+                    if (key < 0)
+                    {
+                        continue;
+                    }
+
+                    inKey += count;
+                    var caller = stack.ToList().FindIndex(f => f is { Type: "cpython", Name: "caller" });
+                    if (caller > key + 1 && stack.Skip(key + 1).Take(caller - key - 1).All(f => f.Type == "native")
+                        && stack.Skip(caller + 1).Any(f => f is { Type: "cpython", Name: "<module>" }) && !stack.Any(f => f.Name.StartsWith("_PyEval_EvalFrameDefault", StringComparison.Ordinal)))
+                    {
+                        ordered += count;
+                    }
+                    else if (misses.Count < 8)
+                    {
+                        misses.Add(PythonSamples.Folded(stack));
+                    }
+                }
+            }
+
+            return inKey >= 300;
+        });
+
+        Assert.True(inKey >= 100, $"only {inKey} samples in key");
+        Assert.True(ordered >= inKey * 0.8, $"{ordered} of {inKey} samples in key hold <module>;caller;<C frames of sorted>;key and no eval loop frame; others:\n{string.Join('\n', misses)}");
+    }
+
     [Theory]
     [MemberData(nameof(PythonBuilds.All), MemberType = typeof(PythonBuilds))]
     public async Task Each_thread_names_the_function_it_runs(string python)
