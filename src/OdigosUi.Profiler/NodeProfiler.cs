@@ -2,6 +2,7 @@ using System.Text;
 using OdigosUi.Profiler.Otlp;
 using OdigosUi.Profiler.Processes;
 using OdigosUi.Profiler.Runtimes;
+using OdigosUi.Profiler.Runtimes.Python;
 using OdigosUi.Profiler.Sampling;
 using OdigosUi.Profiler.Symbolization;
 using OdigosUi.Profiler.Symbolization.ReadyToRun;
@@ -28,6 +29,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     private readonly long[] _stops = new long[Enum.GetValues<UnwindStop>().Length];
     private readonly ProcessUnwindInfo _unwindInfo;
     private readonly RuntimeNamer _namer;
+    private readonly PythonNaming _python;
     private long _walks;
     private long _spliced;
     private long _unwoundFrames;
@@ -46,6 +48,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes));
         _processes = new ProcessTable(options.MaxCachedFrames);
         _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
+        _python = new PythonNaming(_symbolizer.ElfCache);
     }
 
     public NodeProfilerOptions Options { get; }
@@ -58,6 +61,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     {
         Unwinding = UnwindStatistics(),
         Runtimes = _namer.Summaries(),
+        Python = _python.Stats,
     };
 
     /// <summary>How each process considered for naming is named (thread-safe).</summary>
@@ -189,6 +193,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
             _nextSweep = DateTime.UtcNow + SweepInterval;
             _processes.Sweep();
             _namer.Prune(_processes);
+            _python.Sweep(_processes.Contains);
         }
 
         foreach (var pid in window.Processes.Keys)
@@ -226,6 +231,13 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         for (var i = 0; i < _user.Count; i++)
         {
             frames[_kernel.Count + i] = _symbolizer.ResolveUser(process.Symbols, _user[i], isReturnAddress: i > 0);
+        }
+
+        if (Options.NamePythonFrames && process.Symbols.Runtime == ProcessRuntime.CPython)
+        {
+            // The frame chain is read now, when the ring buffers are drained (every 100 ms at most), not when the
+            // sample was taken: a thread that moved on since then is named where it runs now.
+            frames = _python.Name(process, sample.Tid, frames);
         }
 
         var time = (ulong)((long)sample.TimeMonotonicNs + _monotonicToUnixNs);
@@ -273,6 +285,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         if (pid == tid)
         {
             _processes.Exited(pid, timeMonotonicNs);
+            _python.Forget(pid);
         }
         else
         {
@@ -285,6 +298,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         if (exec)
         {
             _processes.Execed(pid, timeMonotonicNs);
+            _python.Forget(pid);
         }
         else
         {

@@ -38,6 +38,12 @@ public sealed record NodeProfilerOptions
     /// <summary>Which processes the profiler asks their runtimes for names (a .NET runtime to write its perf map, say).</summary>
     public Runtimes.RuntimeNamingMode RuntimeNaming { get; init; } = Runtimes.RuntimeNamingMode.Profiled;
 
+    /// <summary>
+    /// Names the Python functions of CPython 3.11-3.13 processes from their frame chains, read from their memory
+    /// (process_vm_readv: ptrace access to them, as root); false leaves the interpreter's native frames only.
+    /// </summary>
+    public bool NamePythonFrames { get; init; } = true;
+
     /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
     public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
 
@@ -87,6 +93,8 @@ public sealed record ProfilerStats(long Samples, long LostSamples, int Processes
 
     /// <summary>Per runtime, how the frames of the processes profiled are named, and for the others why not.</summary>
     public IReadOnlyList<Runtimes.RuntimeNamingSummary> Runtimes { get; init; } = [];
+
+    public global::OdigosUi.Profiler.Runtimes.Python.PythonStats Python { get; init; } = global::OdigosUi.Profiler.Runtimes.Python.PythonStats.None;
 }
 
 /// <summary>

@@ -28,6 +28,9 @@ switch (scenario)
     case "profiler-slowdown":
         await ProfilerSlowdownScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 8, args.Length > 2 ? int.Parse(args[2]) : 60, TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 5));
         return 0;
+    case "python-naming":
+        await PythonNamingScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30), args.Length > 2 ? args[2] : "/usr/bin/python3.11");
+        return 0;
     case "unwind-fidelity":
         return await UnwindFidelityScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 20));
     case "runtime-naming":
@@ -61,6 +64,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | readytorun | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | python-naming [seconds] [python] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | readytorun | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }

@@ -30,6 +30,9 @@ public sealed class ProcessState(int pid, ulong startMonotonicNs)
     /// <summary>How the runtime of this program is asked for names; set once the program is considered for naming.</summary>
     internal Runtimes.ProcessNaming? Naming { get; set; }
 
+    /// <summary>The Python naming state, once a sample showed the process runs CPython.</summary>
+    internal Runtimes.Python.PythonProcess? Python { get; set; }
+
     /// <summary>Executable, path and container, read from /proc the first time they are needed (again after an unreported exec).</summary>
     public ProcessInfo Info
     {
@@ -39,6 +42,7 @@ public sealed class ProcessState(int pid, ulong startMonotonicNs)
             {
                 _info = null;
                 _threadNames.Clear();
+                Python = null;
             }
 
             return _info ??= ProcessInfo.Read(Pid);

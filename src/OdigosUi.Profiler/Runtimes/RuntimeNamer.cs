@@ -103,6 +103,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
             ProcessRuntime.Dotnet => new(process.Pid, executable, ProcessRuntime.Dotnet, "perf map through the diagnostics IPC", false, "asking the runtime to write its perf map"),
             ProcessRuntime.Node => NodeStatus(process.Pid, executable),
             ProcessRuntime.Jvm => new(process.Pid, executable, ProcessRuntime.Jvm, "perf map through the attach mechanism (Compiler.perfmap)", false, "asking the JVM to write its perf map"),
+            ProcessRuntime.CPython => PythonStatus(process, executable),
             ProcessRuntime.Go => new(process.Pid, executable, ProcessRuntime.Go, ".gopclntab", true),
             var runtime => new(process.Pid, executable, runtime, "ELF symbols", true),
         };
@@ -113,6 +114,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
         ProcessRuntime.Dotnet when !naming.Status.Named => EnableDotnetPerfMap(process, naming),
         ProcessRuntime.Jvm => RefreshJvmPerfMap(process, naming),
         ProcessRuntime.Node when !naming.Status.Named => RecheckNode(process, naming),
+        ProcessRuntime.CPython when !naming.Status.Named => RecheckPython(process, naming),
         _ => Finished(naming),
     };
 
@@ -230,6 +232,25 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
         {
             naming.Finish();
         }
+    }
+
+    /// <summary>The interpreter is found with the first sample the drain thread names: look again until it was.</summary>
+    private static bool RecheckPython(ProcessState process, ProcessNaming naming)
+    {
+        naming.Status = PythonStatus(process, naming.Status.Executable);
+        naming.NextAttemptAt = Environment.TickCount64 + (long)RecheckDelay.TotalMilliseconds;
+        return false;
+    }
+
+    private static ProcessNamingStatus PythonStatus(ProcessState process, string executable)
+    {
+        const string Route = "frame chain read from memory";
+        return process.Python?.Status switch
+        {
+            { Route: Python.PythonProcessStatus.FrameChain } status => new(process.Pid, executable, ProcessRuntime.CPython, $"{Route} (Python {status.Version})", true),
+            { } status => new(process.Pid, executable, ProcessRuntime.CPython, Route, false, status.Detail, "CPython 3.11, 3.12 and 3.13 are read; other versions show the interpreter's native frames"),
+            null => new(process.Pid, executable, ProcessRuntime.CPython, Route, false, "no sample of its interpreter named yet"),
+        };
     }
 
     private static ProcessNamingStatus NodeStatus(int pid, string executable)

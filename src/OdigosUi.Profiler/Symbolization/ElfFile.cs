@@ -35,6 +35,7 @@ public sealed class ElfFile
     private const uint ShtDynsym = 11;
     private const uint PtLoad = 1;
     private const uint NtGnuBuildId = 3;
+    private const int SttObject = 1;
     private const int SttFunc = 2;
 
     private ElfFile(string path, SymbolTable symbols, SymbolSource source, IReadOnlyList<LoadSegment> segments, IReadOnlyList<ElfSection> sections, string? buildId, string? debugLink)
@@ -173,7 +174,65 @@ public sealed class ElfFile
     /// Parses the file through a read-only memory mapping: only the compact symbol table is kept, nothing of the file
     /// is copied to the managed heap, and the mapping is gone when this returns.
     /// </summary>
-    public static unsafe ElfFile Open(string path)
+    public static ElfFile Open(string path) => WithImage(path, (image, stamp) => Parse(image, path, stamp));
+
+    /// <summary>
+    /// The link-time addresses of the named data (OBJECT) symbols of the file at <paramref name="path"/>, from .symtab
+    /// and .dynsym (a stripped executable still exports its globals in .dynsym); names it lacks are not in the result.
+    /// The parsed file keeps function symbols only, so this reads the file again: meant for a few names, once.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ulong> FindDataSymbols(string path, IReadOnlyCollection<string> names) => WithImage(path, (image, _) =>
+    {
+        var header = image.Slice(0, 64);
+        if (header.Length < 64 || header[0] != 0x7f || header[1] != (byte)'E' || header[4] != 2 || header[5] != 1)
+        {
+            throw new InvalidDataException($"{path} is not a 64-bit little-endian ELF file");
+        }
+
+        var sections = ReadSections(image, U64(header, 0x28), U16(header, 0x3A), U16(header, 0x3C));
+        var found = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var section in sections)
+        {
+            if (section.Type is ShtSymtab or ShtDynsym && section.Link < sections.Count && section.EntrySize >= 24)
+            {
+                ScanDataSymbols(image, section, sections[(int)section.Link], names, found);
+            }
+        }
+
+        return (IReadOnlyDictionary<string, ulong>)found;
+    });
+
+    private static void ScanDataSymbols(Image file, SectionHeader section, SectionHeader strings, IReadOnlyCollection<string> wanted, Dictionary<string, ulong> found)
+    {
+        var utf8 = wanted.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+        var table = file.Slice(section.Offset, section.Size);
+        var names = file.Slice(strings.Offset, strings.Size);
+        var entry = (int)Math.Min(section.EntrySize, int.MaxValue);
+        for (var offset = 0; offset + entry <= table.Length && found.Count < wanted.Count; offset += entry)
+        {
+            var s = table[offset..];
+            var value = U64(s, 8);
+            var nameOffset = U32(s, 0);
+            if ((s[4] & 0xf) != SttObject || value == 0 || nameOffset >= names.Length)
+            {
+                continue;
+            }
+
+            var name = names[(int)nameOffset..];
+            var end = name.IndexOf((byte)0);
+            name = end < 0 ? name : name[..end];
+            foreach (var candidate in utf8)
+            {
+                if (name.SequenceEqual(candidate))
+                {
+                    found.TryAdd(System.Text.Encoding.UTF8.GetString(candidate), value);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> over the file mapped read-only; the mapping is gone when this returns.</summary>
+    private static unsafe T WithImage<T>(string path, Func<Image, FileStamp, T> read)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);
@@ -189,7 +248,7 @@ public sealed class ElfFile
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
-            return Parse(new Image(pointer + view.PointerOffset, (ulong)length), path, stamp);
+            return read(new Image(pointer + view.PointerOffset, (ulong)length), stamp);
         }
         finally
         {

@@ -45,6 +45,9 @@ public sealed class ProcessSymbols(int pid)
     /// <summary>Lookups of code outside every file the perf map did not name (code compiled since the map was written, mostly).</summary>
     public long JitMisses { get; internal set; }
 
+    /// <summary>The executable mappings known so far (none before the first lookup read /proc/PID/maps).</summary>
+    internal IReadOnlyList<MemoryMapping> ExecutableMappings => _maps?.Mappings ?? [];
+
     /// <summary>Times /proc/PID/maps was read.</summary>
     public int MapsReads { get; private set; }
 
