@@ -29,12 +29,12 @@ public enum RuntimeNamingMode
 public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProfiled = null) : IDisposable
 {
     public const int MaxAttempts = 5;
-    private const int MaxConcurrentAttempts = 2;
+    private const int MaxConcurrentAttempts = 4;
     private const int MaxListed = 20;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan IpcTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan JvmRefreshInterval = JvmPerfMapRefresher.DefaultMinInterval;
+    private static readonly TimeSpan IpcTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan JvmRefreshInterval = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<int, ProcessNaming> _byPid = new();
     private readonly SemaphoreSlim _concurrency = new(MaxConcurrentAttempts);
@@ -161,7 +161,8 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
 
     /// <summary>
     /// Compiled code keeps changing: the JVM rewrites its map first, then again when code it did not name was sampled
-    /// (code compiled since), at most once per <see cref="JvmRefreshInterval"/>.
+    /// (code compiled since), at most once per <see cref="JvmRefreshInterval"/>; a JVM whose compiled code is all named
+    /// is not asked again.
     /// </summary>
     private bool RefreshJvmPerfMap(ProcessState process, ProcessNaming naming)
     {

@@ -24,6 +24,7 @@ public sealed class ProcessSymbols(int pid)
     private PerfMap? _perfMap;
     private long _perfMapCheckedAt = long.MinValue / 2;
     private long _perfMapSearchedAt = long.MinValue / 2;
+    private long _perfMapExpectedUntil = long.MinValue / 2;
     private int _perfMapReloadRequested;
 
     public int Pid { get; } = pid;
@@ -219,6 +220,7 @@ public sealed class ProcessSymbols(int pid)
         {
             _perfMap = null;
             _perfMapSearchedAt = long.MinValue / 2;
+            _perfMapExpectedUntil = Environment.TickCount64 + PerfMapSearchMs;
             foreach (var stale in Frames.Where(f => f.Value.FunctionName is null || f.Value.Kind is FrameKind.Dotnet or FrameKind.Jvm or FrameKind.V8js).Select(f => f.Key).ToList())
             {
                 Frames.Remove(stale);
@@ -233,7 +235,8 @@ public sealed class ProcessSymbols(int pid)
         var now = Environment.TickCount64;
         if (_perfMap is null)
         {
-            if (now - _perfMapSearchedAt < PerfMapSearchMs)
+            // A runtime just told to write its map may not have created it yet: look for it more often for a while.
+            if (now - _perfMapSearchedAt < (now < _perfMapExpectedUntil ? PerfMapRefreshMs : PerfMapSearchMs))
             {
                 return null;
             }
