@@ -17,23 +17,6 @@ public static class PythonNamingScenario
 {
     private const string DrainThread = "odigos-profiler";
 
-    private const string Script = """
-        def spin(n):
-            total = 0
-            for i in range(n):
-                total += i * i
-            return total
-
-
-        def caller():
-            while True:
-                spin(20000)
-
-
-        print("ready", flush=True)
-        caller()
-        """;
-
     public static async Task RunAsync(TimeSpan duration, string python)
     {
         Console.WriteLine($"## Python naming: one CPU-bound {python} process, {duration.TotalSeconds:F0} s each after 5 s of warm-up");
@@ -53,7 +36,7 @@ public static class PythonNamingScenario
     {
         using var directory = new TempDirectory("odigos-python-bench-");
         var script = Path.Combine(directory.Path, "hot_loop.py");
-        File.WriteAllText(script, Script);
+        File.WriteAllText(script, PythonScripts.HotLoop);
         using var target = Process.Start(new ProcessStartInfo(python, [script]) { RedirectStandardOutput = true })!;
         try
         {

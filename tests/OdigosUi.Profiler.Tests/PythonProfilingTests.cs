@@ -1,31 +1,12 @@
 using OdigosUi.Profiler.Runtimes;
 using OdigosUi.Profiler.Runtimes.Python;
+using OdigosUi.TestSupport;
 
 namespace OdigosUi.Profiler.Tests;
 
 /// <summary>Python functions named in the samples of CPython processes started with no flag, from their frame chains.</summary>
 public sealed class PythonProfilingTests
 {
-    private const string SpinScript = """
-        import sys
-
-
-        def spin(n):
-            total = 0
-            for i in range(n):
-                total += i * i
-            return total
-
-
-        def caller():
-            while True:
-                spin(20000)
-
-
-        print("ready", flush=True)
-        caller()
-        """;
-
     private const string ThreadsScript = """
         import sys
         import threading
@@ -67,7 +48,7 @@ public sealed class PythonProfilingTests
     [MemberData(nameof(PythonBuilds.All), MemberType = typeof(PythonBuilds))]
     public async Task Samples_of_a_hot_python_loop_name_spin_called_by_caller_with_its_file_and_line(string python)
     {
-        using var script = new PythonProcess(python, "hot_loop.py", SpinScript);
+        using var script = new PythonProcess(python, "hot_loop.py", PythonScripts.HotLoop);
         Assert.Equal("ready", await script.ReadyAsync());
         var body = script.BodyOf("spin");
         using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, TargetPid = script.Pid, RuntimeNaming = RuntimeNamingMode.All });
@@ -230,7 +211,7 @@ public sealed class PythonProfilingTests
     [MemberData(nameof(PythonBuilds.All), MemberType = typeof(PythonBuilds))]
     public async Task Reading_a_process_that_exited_returns_no_frames_without_throwing(string python)
     {
-        using var script = new PythonProcess(python, "hot_loop.py", SpinScript);
+        using var script = new PythonProcess(python, "hot_loop.py", PythonScripts.HotLoop);
         Assert.Equal("ready", await script.ReadyAsync());
         var symbols = new Symbolization.ProcessSymbols(script.Pid);
         _ = symbols.FindMapping(0);

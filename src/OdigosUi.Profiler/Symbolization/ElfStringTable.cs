@@ -11,28 +11,12 @@ public readonly record struct FileStamp(long Length, DateTime ModifiedUtc);
 /// </summary>
 internal sealed class ElfStringTable(string path, ulong offset, ulong size, FileStamp stamp) : ISymbolNameReader
 {
-    private const int MaxPaths = 4;
     private const int ChunkBytes = 256;
     private const int MaxNameBytes = 64 * 1024;
 
-    private readonly List<string> _paths = [path];
+    private readonly RecentPaths _paths = new(path);
 
-    public void Remember(ReadOnlySpan<string> paths)
-    {
-        lock (_paths)
-        {
-            for (var i = paths.Length - 1; i >= 0; i--)
-            {
-                _paths.Remove(paths[i]);
-                _paths.Insert(0, paths[i]);
-            }
-
-            if (_paths.Count > MaxPaths)
-            {
-                _paths.RemoveRange(MaxPaths, _paths.Count - MaxPaths);
-            }
-        }
-    }
+    public void Remember(ReadOnlySpan<string> paths) => _paths.Remember(paths);
 
     public string? Read(int nameOffset)
     {
@@ -41,13 +25,7 @@ internal sealed class ElfStringTable(string path, ulong offset, ulong size, File
             return null;
         }
 
-        string[] paths;
-        lock (_paths)
-        {
-            paths = [.. _paths];
-        }
-
-        foreach (var candidate in paths)
+        foreach (var candidate in _paths.Snapshot())
         {
             try
             {

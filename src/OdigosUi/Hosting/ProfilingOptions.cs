@@ -49,8 +49,12 @@ public sealed class ProfilingOptions
     /// </summary>
     public Profiler.Runtimes.RuntimeNamingMode RuntimeNaming { get; set; } = Profiler.Runtimes.RuntimeNamingMode.Profiled;
 
+    /// <summary>Names the Python functions of CPython 3.11-3.13 processes from their frame chains (read from their memory).</summary>
+    public bool NamePythonFrames { get; set; } = true;
+
     public Profiler.NodeProfilerOptions ToNodeProfilerOptions() => new()
     {
+        NamePythonFrames = NamePythonFrames,
         RuntimeNaming = RuntimeNaming,
         SamplesPerSecond = SamplesPerSecond,
         ReportInterval = TimeSpan.FromSeconds(ReportIntervalSeconds),

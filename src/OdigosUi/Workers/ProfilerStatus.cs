@@ -44,6 +44,9 @@ public sealed record ProfilerStatusSnapshot(
 
     /// <summary>Per runtime, how many of the processes profiled have named frames, and for the others why not and what would fix it.</summary>
     public IReadOnlyList<OdigosUi.Profiler.Runtimes.RuntimeNamingSummary> Runtimes { get; init; } = [];
+
+    /// <summary>Python frames read from CPython processes: samples merged, reads that found nothing, bytes read, each process's route.</summary>
+    public OdigosUi.Profiler.Runtimes.Python.PythonStats Python { get; init; } = OdigosUi.Profiler.Runtimes.Python.PythonStats.None;
 }
 
 /// <summary>The node profiler's status: one immutable <see cref="Snapshot"/>, replaced as a whole (safe to read from any thread).</summary>
@@ -81,6 +84,7 @@ public sealed class ProfilerStatus(TimeProvider? time = null)
             MeasuredSamplesPerSecond = Math.Round(rate, 1),
             Unwinding = stats.Unwinding,
             Runtimes = stats.Runtimes,
+            Python = stats.Python,
         }, now);
     }
 

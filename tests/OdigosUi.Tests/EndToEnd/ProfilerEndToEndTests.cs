@@ -74,6 +74,7 @@ public sealed class ProfilerEndToEndTests(ITestOutputHelper output)
             var dotnetNaming = status.RootElement.GetProperty("runtimes").EnumerateArray().Single(r => r.GetProperty("runtime").GetString() == "Dotnet");
             Assert.True(dotnetNaming.GetProperty("named").GetInt32() >= 1, dotnetNaming.ToString());
             Assert.Contains("perf map through the diagnostics IPC", dotnetNaming.GetProperty("routes").ToString());
+            Assert.True(status.RootElement.GetProperty("python").TryGetProperty("samplesMerged", out _), status.RootElement.ToString());
 
             var ready = await api.GetStringAsync("/readyz");
             Assert.StartsWith("Ready", ready);

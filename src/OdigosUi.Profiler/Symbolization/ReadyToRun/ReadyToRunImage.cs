@@ -25,7 +25,6 @@ public sealed class ReadyToRunImage
     private const int MaxRuntimeFunctions = 4 << 20;
     private const int MaxSignatureBytes = 1024;
     private const int MaxNameLength = 4096;
-    private const int MaxPaths = 4;
 
     // Machine values of PE files built for other operating systems than Windows are XOR-ed with one of these.
     private static readonly ushort[] OperatingSystemMachineOverrides = [0, 0x7B79, 0x4644, 0xADC4, 0x1993, 0x1992];
@@ -36,7 +35,7 @@ public sealed class ReadyToRunImage
     private readonly int[] _methodKeys;
     private readonly FileSection[] _sections;
     private readonly FileStamp _stamp;
-    private readonly List<string> _paths;
+    private readonly RecentPaths _paths;
     private readonly Dictionary<int, string?> _names = [];
     private long _nameBytes;
 
@@ -48,7 +47,7 @@ public sealed class ReadyToRunImage
         _methodKeys = methodKeys;
         _sections = sections;
         _stamp = stamp;
-        _paths = [path];
+        _paths = new RecentPaths(path);
     }
 
     public int RuntimeFunctionCount => _starts.Length;
@@ -161,32 +160,11 @@ public sealed class ReadyToRunImage
     }
 
     /// <summary>Where the file can be opened again to name methods (most recent first).</summary>
-    public void RememberPaths(ReadOnlySpan<string> paths)
-    {
-        lock (_paths)
-        {
-            for (var i = paths.Length - 1; i >= 0; i--)
-            {
-                _paths.Remove(paths[i]);
-                _paths.Insert(0, paths[i]);
-            }
-
-            if (_paths.Count > MaxPaths)
-            {
-                _paths.RemoveRange(MaxPaths, _paths.Count - MaxPaths);
-            }
-        }
-    }
+    public void RememberPaths(ReadOnlySpan<string> paths) => _paths.Remember(paths);
 
     private T? WithImage<T>(Func<MappedImage, T?> read)
     {
-        string[] paths;
-        lock (_paths)
-        {
-            paths = [.. _paths];
-        }
-
-        foreach (var path in paths)
+        foreach (var path in _paths.Snapshot())
         {
             if (MappedImage.TryOpen(path, _stamp, out var image))
             {
