@@ -28,10 +28,12 @@ public sealed class DotnetNamingWithoutRestartTests
                 return false;
             }
 
+            // Summed over consecutive reports that each hold 80%: on a loaded machine one report holds fewer samples than the test needs.
             var stacks = ProfilerDriver.CountedStacks(request, resource).ToList();
-            (named, total) = (stacks.Where(s => ProfilerDriver.Calls(s.Stack, Main, ProcessOrder)).Sum(s => s.Count), stacks.Sum(s => s.Count));
+            var (reportNamed, reportTotal) = (stacks.Where(s => ProfilerDriver.Calls(s.Stack, Main, ProcessOrder)).Sum(s => s.Count), stacks.Sum(s => s.Count));
             seen = [.. stacks.OrderByDescending(s => s.Count).Take(3).Select(s => $"{s.Count}: {string.Join(" <- ", s.Stack.Take(6).Select(f => $"{f.Name} ({f.Type})"))}")];
-            return total >= 50 && named >= 0.8 * total;
+            (named, total) = reportNamed >= 0.8 * reportTotal ? (named + reportNamed, total + reportTotal) : (0, 0);
+            return total >= 50;
         });
 
         var status = profiler.Naming.SingleOrDefault(s => s.Pid == demo.Pid);

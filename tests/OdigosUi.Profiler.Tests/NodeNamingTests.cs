@@ -35,11 +35,14 @@ public sealed class NodeNamingTests
                 return false;
             }
 
+            // Summed over consecutive reports that each hold 80%: one 500 ms report at 99 Hz holds at most ~50 samples of one thread.
             var stacks = ProfilerDriver.CountedStacks(request, resource).ToList();
-            (named, total) = (stacks.Where(s => ProfilerDriver.Calls(s.Stack, HotNodeProcess.Caller, HotNodeProcess.Spin) && s.Stack.First(f => f.Name == HotNodeProcess.Spin).Type == "v8js").Sum(s => s.Count), stacks.Sum(s => s.Count));
+            var (reportNamed, reportTotal) = (stacks.Where(s => ProfilerDriver.Calls(s.Stack, HotNodeProcess.Caller, HotNodeProcess.Spin) && s.Stack.First(f => f.Name == HotNodeProcess.Spin).Type == "v8js").Sum(s => s.Count), stacks.Sum(s => s.Count));
             seen = [.. stacks.OrderByDescending(s => s.Count).Take(3).Select(s => $"{s.Count}: {string.Join(" <- ", s.Stack.Take(6).Select(f => $"{f.Name} ({f.Type})"))}")];
             var spin = request.Dictionary.FunctionTable.FirstOrDefault(f => request.Dictionary.StringTable[f.NameStrindex] == HotNodeProcess.Spin);
-            return total >= 50 && named >= 0.8 * total && spin is not null && request.Dictionary.StringTable[spin.FilenameStrindex] == node.ScriptPath && spin.StartLine == 1;
+            var good = reportNamed >= 0.8 * reportTotal && spin is not null && request.Dictionary.StringTable[spin.FilenameStrindex] == node.ScriptPath && spin.StartLine == 1;
+            (named, total) = good ? (named + reportNamed, total + reportTotal) : (0, 0);
+            return total >= 100;
         });
 
         Assert.True(done, $"{named} of {total} samples hold caller -> spin (v8js) with its file; top stacks:\n{string.Join("\n", seen)}");
@@ -63,7 +66,8 @@ public sealed class NodeNamingTests
         Assert.Contains("--perf-basic-prof", unnamed.Fix);
         var partly = profiler.Naming.Single(s => s.Pid == perfMapOnly.Pid);
         Assert.Contains("--interpreted-frames-native-stack", partly.Fix);
+        // At least: other node processes of the machine (a build, another suite) are profiled too under RuntimeNaming All.
         var summary = Assert.Single(profiler.Stats.Runtimes, s => s.Runtime == ProcessRuntime.Node);
-        Assert.Equal((2, 1), (summary.Processes, summary.Named));
+        Assert.True(summary.Processes >= 2 && summary.Named >= 1 && summary.Named < summary.Processes, summary.ToString());
     }
 }
