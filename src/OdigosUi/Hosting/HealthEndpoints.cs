@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OdigosUi.Pipeline.Receivers;
 
 namespace OdigosUi.Hosting;
 
 /// <summary>
 /// <c>GET /healthz</c> (liveness: the process serves requests) and <c>GET /readyz</c> (readiness: every health
-/// check tagged <see cref="ReadyTag"/> passes). Workers that need warming up register a check with that tag.
+/// check tagged <see cref="ReadyTag"/> passes). Workers that need warming up register a check with that tag. Both also
+/// answer on the OTLP/HTTP port, so kubelet can probe a pod whose UI port listens on loopback only (the chart's ui).
 /// </summary>
 public static class HealthEndpoints
 {
@@ -17,18 +19,16 @@ public static class HealthEndpoints
 
     internal static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks(LivenessPath, new HealthCheckOptions
-        {
-            // Liveness runs no checks: answering at all is the signal. The default writer prints "Healthy".
-            Predicate = _ => false,
-        });
+        // Liveness runs no checks: answering at all is the signal. The default writer prints "Healthy".
+        var liveness = new HealthCheckOptions { Predicate = _ => false };
+        var readiness = new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadiness };
+        endpoints.MapHealthChecks(LivenessPath, liveness);
+        endpoints.MapHealthChecks(ReadinessPath, readiness);
 
-        endpoints.MapHealthChecks(ReadinessPath, new HealthCheckOptions
-        {
-            Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = WriteReadiness,
-        });
-
+        // The copies for the OTLP/HTTP port; ordered after the UI port's, which wins where a connection is not tagged.
+        var otlpHttp = new OtlpReceiverEndpointMetadata(ReceiverEndpointKind.OtlpHttp);
+        endpoints.MapHealthChecks(LivenessPath, liveness).WithMetadata(otlpHttp).WithOrder(1);
+        endpoints.MapHealthChecks(ReadinessPath, readiness).WithMetadata(otlpHttp).WithOrder(1);
         return endpoints;
     }
 

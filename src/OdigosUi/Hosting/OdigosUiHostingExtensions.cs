@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
+using OdigosUi.Hosting.Security;
 using OdigosUi.Live;
-using OdigosUi.Workers;
 
 namespace OdigosUi.Hosting;
 
@@ -21,10 +21,12 @@ public static class OdigosUiHostingExtensions
         services.AddSingleton<IValidateOptions<RoleOptions>, RoleOptionsValidator>();
         services.AddOptions<UiOptions>().Bind(builder.Configuration.GetSection(UiOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UiOptions>, UiOptionsValidator>();
+        services.AddCrossSiteProtection(builder.Configuration);
 
         // Kestrel listens on Ui:Url and the OTLP receiver URLs (PipelineRegistration). An invalid value fails options
         // validation, which runs before Kestrel starts.
         string url = builder.Configuration[UiOptions.UrlKey] is { Length: > 0 } configured ? configured : UiOptions.DefaultUrl;
+        builder.AddUiHostFiltering(url);
 
         services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton(TimeProvider.System);
@@ -48,34 +50,22 @@ public static class OdigosUiHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps every endpoint: health, readiness, metrics, the OTLP receivers, the REST API and the web UI.</summary>
+    /// <summary>
+    /// Maps every endpoint: health, readiness, metrics and the OTLP receivers in every role; the REST API, the live hub
+    /// and the web UI only in the roles that run the UI (<see cref="UiSurface.MapUiSurface"/>).
+    /// </summary>
     public static WebApplication MapOdigosUi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        app.UseUiHostFiltering();
+        app.UseCrossSiteProtection();
         app.MapHealthEndpoints();
         app.MapOdigosUiTelemetry();
-        app.MapProfilerStatus();
         if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } role)
         {
-            app.MapProfilesPipeline(role);
-        }
-
-        app.MapLiveProfiles();
-
-        if (OdigosUiRoles.FromConfiguration(app.Configuration) is { } uiRole)
-        {
-            app.MapWebUi(uiRole);
-            if (!uiRole.RunsUi())
-            {
-                app.MapGet("/", (IOptions<RoleOptions> role) => Results.Content(
-                    $"""
-                    <!DOCTYPE html>
-                    <html lang="en"><head><meta charset="utf-8"><title>OdigosUi</title></head>
-                    <body><h1>OdigosUi is running</h1><p>Role: {role.Value.Role.Trim().ToLowerInvariant()} (the web UI runs in roles all and ui)</p></body></html>
-                    """,
-                    "text/html; charset=utf-8"));
-            }
+            app.MapProfilesPipeline();
+            app.MapUiSurface(role);
         }
 
         return app;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using OdigosUi.Api;
 using OdigosUi.Pipeline;
 using OdigosUi.Pipeline.Collector;
 using OdigosUi.Pipeline.Exporters;
@@ -80,16 +79,8 @@ internal static class PipelineRegistration
         });
     }
 
-    public static void MapProfilesPipeline(this WebApplication app, OdigosUiRole role)
-    {
-        app.MapOtlpReceivers();
-        app.MapResourceApi();
-        app.MapSourcesList();
-        if (role.RunsUi())
-        {
-            app.MapProfilingApi();
-        }
-    }
+    /// <summary>The OTLP receivers, in every role; the REST API is part of the UI surface (<see cref="UiSurface"/>).</summary>
+    public static void MapProfilesPipeline(this WebApplication app) => app.MapOtlpReceivers();
 
     private static IEnumerable<IProfilesConsumer> GatewayConsumers(IServiceProvider services)
     {

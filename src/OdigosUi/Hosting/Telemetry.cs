@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using OdigosUi.Pipeline;
 using OdigosUi.Pipeline.Slots;
+using OdigosUi.Workers;
 using OpenTelemetry.Metrics;
 
 namespace OdigosUi.Hosting;
@@ -40,6 +41,15 @@ internal static class Telemetry
                 _meter.CreateObservableGauge("odigos_ui.slots.bytes", () => slots.TotalBytes, unit: "By", description: "Estimated bytes held by profiling slots");
                 _meter.CreateObservableCounter("odigos_ui.slots.evicted", () => slots.EvictedCount, description: "Slots evicted to make room");
                 _meter.CreateObservableCounter("odigos_ui.slots.expired", () => slots.ExpiredCount, description: "Slots closed after their idle TTL");
+            }
+
+            // The node role serves no API: its profiler's status is read here (and on /readyz) instead of GET /api/profiler.
+            if (services.GetService<ProfilerStatus>() is { } profiler)
+            {
+                _meter.CreateObservableGauge("odigos_ui.profiler.running", () => profiler.Snapshot.State == ProfilerState.Running ? 1 : 0, description: "1 while the node profiler samples every CPU");
+                _meter.CreateObservableCounter("odigos_ui.profiler.samples", () => profiler.Snapshot.Samples, unit: "{sample}", description: "Samples taken by the node profiler");
+                _meter.CreateObservableCounter("odigos_ui.profiler.samples.lost", () => profiler.Snapshot.LostSamples, unit: "{sample}", description: "Samples the kernel dropped before the profiler read them");
+                _meter.CreateObservableGauge("odigos_ui.profiler.processes", () => profiler.Snapshot.Processes, unit: "{process}", description: "Processes the node profiler tracks");
             }
         }
 

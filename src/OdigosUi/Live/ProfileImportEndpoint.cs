@@ -12,7 +12,8 @@ namespace OdigosUi.Live;
 /// <c>POST /api/profiles/view?profileType=T</c>: the flamebearer JSON of a profile file sent as the body (pprof, or
 /// OTLP protobuf or JSON; gzip or not), for the import feature of the flame graph page. 400 with the reason when the
 /// body is not a profile; 413 when it is larger than <c>Profiling:Ui:ImportMaxBytes</c> or expands beyond
-/// <c>Profiling:Ui:ImportMaxDecompressedBytes</c>.
+/// <c>Profiling:Ui:ImportMaxDecompressedBytes</c>; 415 for a body sent without one of the binary or JSON types it
+/// accepts (a page of another site could send text/plain or a form).
 /// </summary>
 public static class ProfileImportEndpoint
 {
@@ -22,7 +23,9 @@ public static class ProfileImportEndpoint
     private const int MaxGzipLayers = 3;
 
     public static IEndpointConventionBuilder MapProfileImport(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost(Route, ViewAsync).WithDisplayName("Profile import (flamebearer view of a file)");
+        endpoints.MapPost(Route, ViewAsync)
+            .Accepts<byte[]>("application/octet-stream", "application/x-protobuf", "application/protobuf", "application/gzip", "application/json")
+            .WithDisplayName("Profile import (flamebearer view of a file)");
 
     private static async Task<IResult> ViewAsync(HttpContext context, string? profileType, IOptionsMonitor<LiveOptions> options, CancellationToken cancellationToken)
     {

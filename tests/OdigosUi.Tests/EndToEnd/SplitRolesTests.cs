@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OdigosUi.Hosting;
 using OdigosUi.Pipeline.Receivers;
 using OdigosUi.Profiles.Model;
+using OdigosUi.Resources.Sources;
 using OdigosUi.Tests.Infrastructure;
 using OdigosUi.TestSupport;
 
@@ -34,9 +35,8 @@ public sealed class SplitRolesTests
             var source = dictionary.SourceKey(request.ResourceProfiles[0].Resource);
             var only = ReferenceFolded.OnlyResource(request, 0);
 
-            using var nodeApi = new HttpClient { BaseAddress = nodeAddresses.Ui.Single() };
             using var uiApi = new HttpClient { BaseAddress = uiAddresses.Ui.Single() };
-            (await nodeApi.PutAsync($"/api/sources/{source.Namespace}/{source.Kind}/{source.Name}", null)).EnsureSuccessStatusCode();
+            await EnableSourceOnNodeAsync(node, source.Namespace, source.Kind, source.Name);
             (await uiApi.PostAsync($"/api/profiling/{source.Namespace}/{source.Kind}/{source.Name}", null)).EnsureSuccessStatusCode();
 
             using var otlp = new HttpClient { BaseAddress = nodeAddresses.Http };
@@ -82,10 +82,9 @@ public sealed class SplitRolesTests
                 (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
             const string source = "local/Process/checkout";
 
-            using var nodeApi = new HttpClient { BaseAddress = nodeAddresses.Ui.Single() };
             using var uiApi = new HttpClient { BaseAddress = uiAddresses.Ui.Single() };
             using var allApi = new HttpClient { BaseAddress = allAddresses.Ui.Single() };
-            (await nodeApi.PutAsync($"/api/sources/{source}", null)).EnsureSuccessStatusCode();
+            await EnableSourceOnNodeAsync(node, "local", "Process", "checkout");
             (await uiApi.PostAsync($"/api/profiling/{source}", null)).EnsureSuccessStatusCode();
             (await allApi.PutAsync($"/api/sources/{source}", null)).EnsureSuccessStatusCode();
             (await allApi.PostAsync($"/api/profiling/{source}", null)).EnsureSuccessStatusCode();
@@ -112,6 +111,13 @@ public sealed class SplitRolesTests
             }
         }
     }
+
+    /// <summary>
+    /// The Source as the node sees it once the ui wrote it to the cluster: each host of this test keeps its own embedded
+    /// store, and the node serves no API, so the Source goes into the node's store directly.
+    /// </summary>
+    private static async Task EnableSourceOnNodeAsync(WebApplication node, string @namespace, string kind, string name) =>
+        await node.Services.GetRequiredService<SourceService>().EnsureAsync(new WorkloadRef(@namespace, kind, name));
 
     private static async Task PostOtlpAsync(Uri? otlpHttp, IMessage request)
     {

@@ -105,6 +105,7 @@ public sealed class DocumentedEndpointsTests : IAsyncLifetime
         // The flame graph's import: the downloaded pprof reads back as the same flame graph.
         using (var file = new ByteArrayContent(pprof))
         {
+            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             var imported = await ExpectAsync(HttpStatusCode.OK, _api.PostAsync("/api/profiles/view", file));
             Assert.Contains("\"hot\"", imported, StringComparison.Ordinal);
         }

@@ -37,7 +37,9 @@ public sealed class ProfileImportTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, string Body)> PostAsync(byte[] body, string query = "")
     {
+        // As the flame graph page sends a file (the import refuses the content types a page of another site could send).
         using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
         using var response = await _ui.PostAsync("/api/profiles/view" + query, content);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
@@ -126,6 +128,7 @@ public sealed class ProfileImportTests : IAsyncLifetime
 
         // Without a Content-Length (chunked) the limit still holds.
         using var chunked = new StreamContent(new MemoryStream(new byte[MaxBytes * 2]));
+        chunked.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/profiles/view") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
         using var response = await _ui.SendAsync(request);
