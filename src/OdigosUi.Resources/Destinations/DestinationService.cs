@@ -57,9 +57,15 @@ public sealed class DestinationService
 
     public async Task<IReadOnlyList<DestinationDto>> ListAsync(CancellationToken cancellationToken = default)
     {
+        // Each Destination's Secret is read by name: the chart grants no list or watch on Secrets.
         var destinations = await _store.ListAsync<Destination>(Namespace, cancellationToken).ConfigureAwait(false);
-        var secrets = (await _store.ListAsync<Secret>(Namespace, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Metadata.Name!, StringComparer.Ordinal);
-        return [.. destinations.Select(d => ToDto(d, d.Spec.SecretRef is { } r ? secrets.GetValueOrDefault(r.Name) : null))];
+        var result = new List<DestinationDto>(destinations.Count);
+        foreach (var destination in destinations)
+        {
+            result.Add(ToDto(destination, await GetSecretAsync(destination, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return result;
     }
 
     /// <summary>The Destination with that id (resource name), or null.</summary>
@@ -298,12 +304,11 @@ public sealed class DestinationService
     public async Task<IReadOnlyList<ResolvedDestination>> ResolveForExportAsync(CancellationToken cancellationToken = default)
     {
         var destinations = await _store.ListAsync<Destination>(Namespace, cancellationToken).ConfigureAwait(false);
-        var secrets = (await _store.ListAsync<Secret>(Namespace, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Metadata.Name!, StringComparer.Ordinal);
         var result = new List<ResolvedDestination>(destinations.Count);
         foreach (var destination in destinations)
         {
-            Secret? secret = null;
-            if (destination.Spec.SecretRef is { } reference && !secrets.TryGetValue(reference.Name, out secret))
+            Secret? secret = await GetSecretAsync(destination, cancellationToken).ConfigureAwait(false);
+            if (destination.Spec.SecretRef is { } reference && secret is null)
             {
                 _logger.LogWarning("Destination {Id} refers to Secret {Secret}, which does not exist", destination.Metadata.Name, reference.Name);
             }

@@ -9,6 +9,9 @@ public sealed class UiOptions
     public const string UrlKey = "Ui:Url";
     public const string DefaultUrl = "http://127.0.0.1:3000";
 
+    /// <summary>ASP.NET Core's host filtering key: <c>;</c>-separated names the UI is reached by (see <c>UiHostFiltering</c>).</summary>
+    public const string AllowedHostsKey = "AllowedHosts";
+
     /// <summary>Kestrel URL(s), <c>;</c>-separated, e.g. <c>http://0.0.0.0:3000</c>; port 0 picks a free port.</summary>
     public string Url { get; set; } = DefaultUrl;
 

@@ -130,7 +130,8 @@ public sealed partial class ChartConfigurationTests
         Assert.Equal("7", ui["Profiling__Ui__MaxSlots"]);
         Assert.Equal("16777216", ui["Profiling__Ui__SlotMaxBytes"]);
         Assert.Equal("30", gateway["Profiling__Exporter__TimeoutSeconds"]);
-        Assert.Equal("http://*:8080", ui["Ui__Url"]);
+        Assert.Equal("http://127.0.0.1:8080", ui["Ui__Url"]);
+        Assert.Equal("http://*:8080", gateway["Ui__Url"]);
     }
 
     [Fact]
@@ -157,11 +158,13 @@ public sealed partial class ChartConfigurationTests
             Assert.Equal(ports["otlp-grpc"], AppConfiguration.PortOf(env["Otlp__GrpcUrl"]!));
             Assert.Equal(ports["otlp-http"], AppConfiguration.PortOf(env["Otlp__HttpUrl"]!));
 
-            // Health endpoints are served on the Ui:Url endpoint only.
+            // Health endpoints answer on the Ui:Url and the OTLP/HTTP endpoints; the latter listens on the pod network
+            // in every role (the ui's Ui:Url is loopback by default).
             Assert.Equal(HealthEndpoints.LivenessPath, (string?)container["livenessProbe"]!["httpGet"]!["path"]);
             Assert.Equal(HealthEndpoints.ReadinessPath, (string?)container["readinessProbe"]!["httpGet"]!["path"]);
-            Assert.Equal("http", (string?)container["livenessProbe"]!["httpGet"]!["port"]);
-            Assert.Equal("http", (string?)container["readinessProbe"]!["httpGet"]!["port"]);
+            Assert.Equal("otlp-http", (string?)container["livenessProbe"]!["httpGet"]!["port"]);
+            Assert.Equal("otlp-http", (string?)container["readinessProbe"]!["httpGet"]!["port"]);
+            Assert.StartsWith("http://*:", env["Otlp__HttpUrl"], StringComparison.Ordinal);
         }
     }
 

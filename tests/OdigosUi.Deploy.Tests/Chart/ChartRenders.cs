@@ -25,6 +25,7 @@ public static class ChartRenders
             [
                 "profiling.enabled=true", "fullnameOverride=prof", "serviceAccount.create=false", "rbac.create=false", "image.tag=1.2.3",
                 "profiling.ui.maxSlots=7", "profiling.ui.slotMaxBytes=16777216", "profiling.exporter.timeout=30s", "ports.http=8080",
+                "networkPolicy.enabled=false",
             ],
             """
             imagePullSecrets: [{name: regcred}]
@@ -34,6 +35,16 @@ public static class ChartRenders
             gateway: {nodeSelector: {pool: system}, tolerations: [{key: dedicated, operator: Exists}], affinity: {podAntiAffinity: {}}}
             node: {priorityClassName: system-node-critical, affinity: {nodeAffinity: {}}}
             profiling: {node: {seccompProfile: {type: Unconfined}, appArmorProfile: null}}
+            """),
+        // The UI behind an Ingress with sign-in: on the pod network, with its public names, and the NetworkPolicy's optional peers.
+        ["exposed"] = (
+            ["profiling.enabled=true", "ui.listenHost=*", "ui.allowedHosts=odigos.example.com", "ui.allowedOrigins=https://odigos.example.com"],
+            """
+            networkPolicy:
+              otlpFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: otel}}}]
+              metricsFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+              uiFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+              destinationEgress: [{to: [{ipBlock: {cidr: 10.20.0.0/16}}], ports: [{port: 4040}]}]
             """),
         ["release"] = (["profiling.enabled=true"], """serviceAccount: {annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::1:role/x"}}"""),
     };

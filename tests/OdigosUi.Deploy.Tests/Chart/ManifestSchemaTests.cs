@@ -15,6 +15,7 @@ public sealed partial class ManifestSchemaTests
     [
         ("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"), ("v1", "Service"), ("v1", "ServiceAccount"),
         ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
     ];
 
     private static readonly HashSet<(string ApiVersion, string Kind)> ClusterKinds =
@@ -32,12 +33,12 @@ public sealed partial class ManifestSchemaTests
         string[] common =
         [
             "ClusterRole/odigos-ui-gateway", "ClusterRole/odigos-ui-ui", "ClusterRoleBinding/odigos-ui-gateway", "ClusterRoleBinding/odigos-ui-ui",
-            "Deployment/odigos-ui-gateway", "Deployment/odigos-ui-ui", "Role/odigos-ui-gateway", "Role/odigos-ui-ui",
+            "Deployment/odigos-ui-gateway", "Deployment/odigos-ui-ui", "NetworkPolicy/odigos-ui-gateway", "NetworkPolicy/odigos-ui-ui", "Role/odigos-ui-gateway", "Role/odigos-ui-ui",
             "RoleBinding/odigos-ui-gateway", "RoleBinding/odigos-ui-ui", "Service/odigos-ui-gateway", "Service/odigos-ui-ui",
             "ServiceAccount/odigos-ui-gateway", "ServiceAccount/odigos-ui-ui",
         ];
         Assert.Equal(common, Names("default"));
-        string[] node = ["ClusterRole/odigos-ui-node", "ClusterRoleBinding/odigos-ui-node", "DaemonSet/odigos-ui-node", "Service/odigos-ui-node", "ServiceAccount/odigos-ui-node"];
+        string[] node = ["ClusterRole/odigos-ui-node", "ClusterRoleBinding/odigos-ui-node", "DaemonSet/odigos-ui-node", "NetworkPolicy/odigos-ui-node", "Service/odigos-ui-node", "ServiceAccount/odigos-ui-node"];
         Assert.Equal(common.Concat(node).Order(StringComparer.Ordinal), Names("profiling"));
         Assert.Contains("profiling.enabled=true", ChartRenders.Render("default").Notes);
         Assert.Contains("PERFMON, SYS_PTRACE, SYSLOG", ChartRenders.Render("profiling").Notes);

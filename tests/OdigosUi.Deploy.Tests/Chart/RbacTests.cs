@@ -42,11 +42,11 @@ public sealed class RbacTests
 
     [Theory]
     [MemberData(nameof(Verbs))]
-    public void The_ui_manages_destinations_and_secrets_in_its_namespace_and_sources_anywhere(string verb)
+    public void The_ui_manages_destinations_and_by_name_their_secrets_in_its_namespace_and_sources_anywhere(string verb)
     {
         var destinations = Destination.ResourceType;
         Assert.True(Rbac.Allows(Ui, new ResourceRequest(verb, destinations.Group, destinations.Plural, Ns)));
-        Assert.True(Rbac.Allows(Ui, new ResourceRequest(verb, "", "secrets", Ns)));
+        Assert.Equal(verb is not ("list" or "watch"), Rbac.Allows(Ui, new ResourceRequest(verb, "", "secrets", Ns)));
         Assert.True(Rbac.Allows(Ui, new ResourceRequest(verb, Source.ResourceType.Group, Source.ResourceType.Plural, "shop")));
         Assert.False(Rbac.Allows(Ui, new ResourceRequest(verb, "", "secrets", "shop")), "secrets outside the release namespace");
         Assert.False(Rbac.Allows(Ui, new ResourceRequest(verb, destinations.Group, destinations.Plural, "shop")));
@@ -63,14 +63,17 @@ public sealed class RbacTests
     }
 
     [Fact]
-    public void The_gateway_reads_destinations_and_secrets_and_writes_only_destination_status()
+    public void The_gateway_reads_destinations_and_gets_secrets_by_name_and_writes_only_destination_status()
     {
         var destinations = Destination.ResourceType;
         foreach (string verb in new[] { "get", "list", "watch" })
         {
             Assert.True(Rbac.Allows(Gateway, new ResourceRequest(verb, destinations.Group, destinations.Plural, Ns)));
-            Assert.True(Rbac.Allows(Gateway, new ResourceRequest(verb, "", "secrets", Ns)));
         }
+
+        Assert.True(Rbac.Allows(Gateway, new ResourceRequest("get", "", "secrets", Ns)));
+        Assert.False(Rbac.Allows(Gateway, new ResourceRequest("list", "", "secrets", Ns)));
+        Assert.False(Rbac.Allows(Gateway, new ResourceRequest("watch", "", "secrets", Ns)));
 
         Assert.True(Rbac.Allows(Gateway, new ResourceRequest("update", destinations.Group, destinations.Plural + "/status", Ns)));
         foreach (string verb in new[] { "create", "update", "patch", "delete" })
@@ -92,6 +95,39 @@ public sealed class RbacTests
         Assert.False(Rbac.Allows(Node, new ResourceRequest("get", "", "secrets", Ns)));
         Assert.False(Rbac.Allows(Node, new ResourceRequest("list", Destination.ResourceType.Group, Destination.ResourceType.Plural, Ns)));
         Assert.False(Rbac.Allows(Node, new ResourceRequest("create", Source.ResourceType.Group, Source.ResourceType.Plural, "shop")));
+    }
+
+    [Theory]
+    [MemberData(nameof(ChartRenders.ValueSetNames), MemberType = typeof(ChartRenders))]
+    public void No_role_lists_or_watches_secrets_and_only_the_ui_writes_them(string valueSet)
+    {
+        var chart = ChartRenders.Render(valueSet);
+        if (chart.Manifests.All(m => m.Kind != "Role"))
+        {
+            return; // rbac.create=false
+        }
+
+        var rbac = new RbacAuthorizer(chart);
+        var ns = chart.Release.Namespace;
+        foreach (string component in new[] { "ui", "gateway", "node" })
+        {
+            if (chart.Component(component) is not { } workload)
+            {
+                continue;
+            }
+
+            var user = RbacAuthorizer.User(ns, (string)workload.PodSpec()["serviceAccountName"]!);
+            foreach (string verb in new[] { "list", "watch" })
+            {
+                Assert.False(rbac.Allows(user, new ResourceRequest(verb, "", "secrets", ns)), $"{valueSet}: {component} may {verb} secrets");
+                Assert.False(rbac.Allows(user, new ResourceRequest(verb, "", "secrets", null)), $"{valueSet}: {component} may {verb} secrets cluster-wide");
+            }
+
+            foreach (string verb in new[] { "create", "update", "patch", "delete" })
+            {
+                Assert.Equal(component == "ui", rbac.Allows(user, new ResourceRequest(verb, "", "secrets", ns)));
+            }
+        }
     }
 
     [Fact]

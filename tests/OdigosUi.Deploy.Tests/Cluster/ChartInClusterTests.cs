@@ -36,7 +36,7 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         _pyroscope = await FakePyroscopeServer.StartAsync();
 
         var ui = _cluster.StartPod("ui");
-        _cluster.StartPod("gateway");
+        var gateway = _cluster.StartPod("gateway");
         // The one addition: the node's perf_event_open profiler stays off; this test sends the node a profile itself.
         var node = _cluster.StartPod("node", new Dictionary<string, string> { ["Profiling__ProfilerEnabled"] = "false" });
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -89,15 +89,23 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Contains(calls, c => c.User == tokens["token-ui"] && c.Request is { Verb: "create", Resource: "secrets" });
         Assert.Contains(calls, c => c.User == tokens["token-ui"] && c.Request is { Verb: "create", Resource: "sources", Namespace: "shop" });
         Assert.Contains(calls, c => c.User == tokens["token-gateway"] && c.Request is { Verb: "update", Resource: "destinations/status" });
-        Assert.Contains(calls, c => c.User == tokens["token-gateway"] && c.Request is { Verb: "get" or "list", Resource: "secrets" });
+        Assert.Contains(calls, c => c.User == tokens["token-gateway"] && c.Request is { Verb: "get", Resource: "secrets" });
+        Assert.DoesNotContain(calls, c => c.Request is { Verb: "list" or "watch", Resource: "secrets" });
         Assert.Contains(calls, c => c.User == tokens["token-node"] && c.Request is { Verb: "watch", Resource: "sources", Namespace: null });
         output.WriteLine(string.Join("\n", calls.Select(c => $"{c.User} {c.Request} -> {c.Status}").Distinct()));
 
+        // The node and the gateway serve no API: a pod that reaches them cannot enable a Source or add a Destination.
+        using var nodeSource = await node.Http.PutAsync("/api/sources/shop/Deployment/cart", null);
+        Assert.Equal(HttpStatusCode.NotFound, nodeSource.StatusCode);
+        using var gatewayDestination = await gateway.Http.PostAsJsonAsync("/api/destinations", new { type = "pyroscope", name = "x", signals = new[] { "PROFILES" }, fields = new { PYROSCOPE_URL = "evil.example:4040" } });
+        Assert.Equal(HttpStatusCode.NotFound, gatewayDestination.StatusCode);
+
         // The front does enforce: the node's ServiceAccount may not create Sources, and the API server says so.
-        using var denied = await node.Http.PutAsync("/api/sources/shop/Deployment/cart", null);
-        Assert.False(denied.IsSuccessStatusCode, $"the node created a Source: {denied.StatusCode}");
-        Assert.Contains(front.Calls, c => c.User == tokens["token-node"] && !c.Allowed && c.Request is { Verb: "create" or "list", Resource: "sources" });
-        output.WriteLine($"node PUT /api/sources -> {(int)denied.StatusCode} {await denied.Content.ReadAsStringAsync()}");
+        using var asNode = new HttpClient { BaseAddress = new Uri(front.Url) };
+        asNode.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "token-node");
+        using var denied = await asNode.PostAsJsonAsync("/apis/odigos.io/v1alpha1/namespaces/shop/sources", new { apiVersion = "odigos.io/v1alpha1", kind = "Source", metadata = new { name = "cart" } });
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Contains(front.Calls, c => c.User == tokens["token-node"] && !c.Allowed && c.Request is { Verb: "create", Resource: "sources" });
     }
 
     /// <summary>A CPU profile of Deployment shop/checkout as a node would receive it.</summary>

@@ -11,7 +11,8 @@ namespace OdigosUi.Deploy.Tests.Cluster;
 
 /// <summary>
 /// Where each rendered container's named ports are on this machine, standing in for pod IPs, cluster DNS and Services:
-/// a listen URL (<c>http://*:4317</c>) keeps its host and gets the component's local port; a Service URL
+/// a listen URL (<c>http://*:4317</c>, or <c>http://127.0.0.1:3000</c> inside the ui pod, which the tests reach as
+/// port-forward does) keeps its host and gets the component's local port; a Service URL
 /// (<c>http://NAME.NS.svc:4317</c>) becomes 127.0.0.1 and the local port the Service's targetPort names.
 /// </summary>
 public sealed partial class ClusterNetwork(RenderedChart chart)
@@ -45,7 +46,7 @@ public sealed partial class ClusterNetwork(RenderedChart chart)
 
         string host = match.Groups["host"].Value;
         int port = int.Parse(match.Groups["port"].Value);
-        if (host == "*" || host == "0.0.0.0" || host == "[::]")
+        if (host == "*" || host == "0.0.0.0" || host == "[::]" || host == "127.0.0.1")
         {
             var container = chart.Component(component)!.SingleContainer();
             string name = container.Ports().Single(p => p.Value == port).Key;

@@ -69,7 +69,11 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 - name: Kubernetes__Namespace
   value: {{ .ctx.Release.Namespace | quote }}
 - name: Ui__Url
+{{- if eq .role "ui" }}
+  value: {{ printf "http://%s:%d" (include "odigos-ui.uiListenHost" .ctx) (.ctx.Values.ports.http | int) | quote }}
+{{- else }}
   value: {{ printf "http://%s:%d" .ctx.Values.listenHost (.ctx.Values.ports.http | int) | quote }}
+{{- end }}
 - name: Otlp__GrpcUrl
   value: {{ printf "http://%s:%d" .ctx.Values.listenHost (.ctx.Values.ports.otlpGrpc | int) | quote }}
 - name: Otlp__HttpUrl
@@ -93,17 +97,20 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
   protocol: TCP
 {{- end }}
 
-{{/* Liveness and readiness probes of every role, on the http port. */}}
+{{/*
+Liveness and readiness probes of every role, on the otlp-http port: /healthz and /readyz answer there too, and it
+listens on the pod network in every role (the ui's http port may listen on loopback only).
+*/}}
 {{- define "odigos-ui.probes" -}}
 livenessProbe:
   httpGet:
     path: /healthz
-    port: http
+    port: otlp-http
   {{- toYaml .Values.probes.liveness | nindent 2 }}
 readinessProbe:
   httpGet:
     path: /readyz
-    port: http
+    port: otlp-http
   {{- toYaml .Values.probes.readiness | nindent 2 }}
 {{- end }}
 
@@ -117,4 +124,41 @@ readinessProbe:
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- end }}
+
+{{/* Host of the ui role's UI/API port (Ui:Url): ui.listenHost, 127.0.0.1 unless an Ingress with sign-in fronts the UI. */}}
+{{- define "odigos-ui.uiListenHost" -}}
+{{- .Values.ui.listenHost }}
+{{- end }}
+
+{{/* Egress every component needs: DNS and the API server (networkPolicy.dns, networkPolicy.apiServer). */}}
+{{- define "odigos-ui.networkPolicyBaseEgress" -}}
+- to:
+    {{- toYaml .Values.networkPolicy.dns | nindent 4 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
+- to:
+    {{- range .Values.networkPolicy.apiServer.cidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  ports:
+    {{- range .Values.networkPolicy.apiServer.ports }}
+    - protocol: TCP
+      port: {{ . }}
+    {{- end }}
+{{- end }}
+
+{{/* Ingress of /metrics on the http port from networkPolicy.metricsFrom, when set. */}}
+{{- define "odigos-ui.networkPolicyMetricsIngress" -}}
+{{- with .Values.networkPolicy.metricsFrom }}
+- from:
+    {{- toYaml . | nindent 4 }}
+  ports:
+    - protocol: TCP
+      port: http
+{{- end }}
 {{- end }}

@@ -30,8 +30,9 @@ namespace OdigosUi.Resources.Stores.Kubernetes;
 /// fails) from the last resourceVersion seen; 410 Gone (as an HTTP status or an <c>ERROR</c> event) re-lists and
 /// emits only the differences from what the consumer already has. Events the consumer already has (same
 /// resourceVersion) are not repeated.</para>
-/// <para>Delete also deletes, explicitly, the Secrets the object owns (by uid in <c>ownerReferences</c>), so callers
-/// need not wait for the cluster's garbage collector.</para>
+/// <para>Delete of a Destination also deletes, explicitly, its <c>spec.secretRef</c> Secret when the Destination owns it
+/// (by uid in <c>ownerReferences</c>), so callers need not wait for the cluster's garbage collector, which deletes any
+/// other owned object. Secrets are only ever read by name: no list or watch of Secrets is needed.</para>
 /// </remarks>
 public sealed class KubernetesResourceStore : IResourceStore, IDisposable
 {
@@ -138,10 +139,12 @@ public sealed class KubernetesResourceStore : IResourceStore, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ResourceType type = Supported(T.ResourceType);
+        T? existing;
         string? uid;
         try
         {
-            uid = (await GetAsync<T>(@namespace, name, cancellationToken).ConfigureAwait(false))?.Metadata.Uid;
+            existing = await GetAsync<T>(@namespace, name, cancellationToken).ConfigureAwait(false);
+            uid = existing?.Metadata.Uid;
             if (uid is null)
             {
                 return false;
@@ -156,23 +159,19 @@ public sealed class KubernetesResourceStore : IResourceStore, IDisposable
 
         _logger.LogDebug("Deleted {Resource} {Namespace}/{Name}", type.QualifiedPlural, @namespace, name);
 
-        // The cluster's garbage collector deletes owned objects too, but later; delete owned Secrets now.
-        if (!IsSecret(type))
+        // The cluster's garbage collector deletes owned objects too, but later; delete a Destination's own Secret now,
+        // read by name (the chart grants no list or watch on Secrets).
+        if (existing is Destination { Spec.SecretRef.Name: { Length: > 0 } secretName }
+            && (await GetAsync<Secret>(@namespace, secretName, cancellationToken).ConfigureAwait(false))?.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true)
         {
-            foreach (var secret in await ListAsync<Secret>(@namespace, cancellationToken).ConfigureAwait(false))
+            try
             {
-                if (secret.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true && secret.Metadata.Name is { } secretName)
-                {
-                    try
-                    {
-                        await DeleteOneAsync(Secret.ResourceType, @namespace, secretName, cancellationToken).ConfigureAwait(false);
-                        _logger.LogDebug("Deleted secrets {Namespace}/{Name} (owner deleted)", @namespace, secretName);
-                    }
-                    catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        // the garbage collector was first
-                    }
-                }
+                await DeleteOneAsync(Secret.ResourceType, @namespace, secretName, cancellationToken).ConfigureAwait(false);
+                _logger.LogDebug("Deleted secrets {Namespace}/{Name} (owner deleted)", @namespace, secretName);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // the garbage collector was first
             }
         }
 

@@ -16,8 +16,6 @@ namespace OdigosUi.Hosting.Security;
 /// </summary>
 internal static class UiHostFiltering
 {
-    public const string AllowedHostsKey = "AllowedHosts";
-
     public static IReadOnlyList<string> LoopbackNames { get; } = ["localhost", "127.0.0.1", "[::1]"];
 
     public static void AddUiHostFiltering(this WebApplicationBuilder builder, string uiUrl)
@@ -29,7 +27,7 @@ internal static class UiHostFiltering
             builder.Services.Remove(descriptor);
         }
 
-        var configured = builder.Configuration[AllowedHostsKey];
+        var configured = builder.Configuration[UiOptions.AllowedHostsKey];
         IReadOnlyList<string> hosts = string.IsNullOrWhiteSpace(configured)
             ? DefaultHosts(uiUrl)
             : configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
