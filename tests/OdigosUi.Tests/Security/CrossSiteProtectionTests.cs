@@ -12,6 +12,7 @@ namespace OdigosUi.Tests.Security;
 /// cannot create Destinations, enable Sources, open or clear slots, or use the live hub; the app's own page and
 /// callers that are not browsers (no Origin, no Sec-Fetch-Site) still can.
 /// </summary>
+[Collection(nameof(SecurityHost))]
 public sealed class CrossSiteProtectionTests : IAsyncLifetime
 {
     private const string Evil = "http://evil.example";

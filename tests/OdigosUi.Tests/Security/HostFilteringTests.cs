@@ -8,6 +8,7 @@ namespace OdigosUi.Tests.Security;
 /// <c>Host: evil.example</c>. The UI/API port answers 400 to a Host it is not reached by; the OTLP ports accept any Host
 /// (other pods send to them by Service names).
 /// </summary>
+[Collection(nameof(SecurityHost))]
 public sealed class HostFilteringTests
 {
     [Fact]

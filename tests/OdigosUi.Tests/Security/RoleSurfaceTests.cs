@@ -8,6 +8,7 @@ namespace OdigosUi.Tests.Security;
 /// OTLP; the health endpoints also answer on the OTLP/HTTP port (the chart probes the ui there when its UI port
 /// listens on loopback).
 /// </summary>
+[Collection(nameof(SecurityHost))]
 public sealed class RoleSurfaceTests
 {
     private static readonly string[] UiOnlyGets = ["/", "/sources", "/api/sources", "/api/destinations", "/api/destination-types", "/api/profiling/slots", "/api/profiler"];

@@ -9,6 +9,13 @@ using OdigosUi.TestSupport;
 
 namespace OdigosUi.Tests.Security;
 
+/// <summary>
+/// The security tests start many hosts: they run one at a time, after the parallel tests, so they do not add to the
+/// other tests' load (process-wide meters are shared between the hosts of one test process).
+/// </summary>
+[CollectionDefinition(nameof(SecurityHost), DisableParallelization = true)]
+public sealed class SecurityHostCollection;
+
 /// <summary>The real app (<see cref="OdigosUiHost.Build"/>) on Kestrel loopback port 0, with clients of its UI and OTLP/HTTP ports.</summary>
 internal sealed class SecurityHost : IAsyncDisposable
 {
