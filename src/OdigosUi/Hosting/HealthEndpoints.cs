@@ -21,13 +21,13 @@ public static class HealthEndpoints
         {
             // Liveness runs no checks: answering at all is the signal. The default writer prints "Healthy".
             Predicate = _ => false,
-        });
+        }).AllowAnonymous();
 
         endpoints.MapHealthChecks(ReadinessPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReadiness,
-        });
+        }).AllowAnonymous();
 
         return endpoints;
     }
