@@ -35,6 +35,12 @@ public static class ChartRenders
             node: {priorityClassName: system-node-critical, affinity: {nodeAffinity: {}}}
             profiling: {node: {seccompProfile: {type: Unconfined}, appArmorProfile: null}}
             """),
+        ["oidc"] = (
+            [
+                "auth.mode=oidc", "auth.oidc.tenantUrl=https://login.example.com/realms/odigos", "auth.oidc.clientId=odigos-ui",
+                "auth.oidc.existingSecret=odigos-ui-oidc", "auth.oidc.audience=odigos-api",
+            ],
+            null),
         ["release"] = (["profiling.enabled=true"], """serviceAccount: {annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::1:role/x"}}"""),
     };
 

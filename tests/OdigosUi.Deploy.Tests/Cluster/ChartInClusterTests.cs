@@ -35,7 +35,7 @@ public sealed class ChartInClusterTests(ITestOutputHelper output) : IAsyncLifeti
         var (api, front, tokens, network) = (_cluster.Api, _cluster.Front, _cluster.Tokens, _cluster.Network);
         _pyroscope = await FakePyroscopeServer.StartAsync();
 
-        var ui = _cluster.StartPod("ui");
+        var ui = _cluster.StartPod("ui", _cluster.UiOnLoopback());
         _cluster.StartPod("gateway");
         // The one addition: the node's perf_event_open profiler stays off; this test sends the node a profile itself.
         var node = _cluster.StartPod("node", new Dictionary<string, string> { ["Profiling__ProfilerEnabled"] = "false" });

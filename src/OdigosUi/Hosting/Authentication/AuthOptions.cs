@@ -36,6 +36,8 @@ public sealed class AuthOptions
 /// <summary>The <c>Auth:Oidc</c> section: the OpenID Connect provider and this app's client registration there.</summary>
 public sealed class OidcSettings
 {
+    public const string SectionName = "Auth:Oidc";
+
     /// <summary>The issuer URL, e.g. <c>https://login.example.com/realms/odigos</c> (its discovery document is read from there).</summary>
     public string? Authority { get; set; }
 
