@@ -125,7 +125,7 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>An access token from the token endpoint by the client credentials grant.</summary>
     public async Task<string> GetClientCredentialsTokenAsync(string clientId, string clientSecret)
     {
-        using HttpClient client = new() { BaseAddress = Issuer, Timeout = TimeSpan.FromSeconds(30) };
+        using HttpClient client = new() { BaseAddress = Issuer, Timeout = TimeSpan.FromSeconds(120) };
         using HttpResponseMessage response = await client.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = GrantTypes.ClientCredentials,

@@ -45,7 +45,7 @@ public sealed class OidcSignInTests : IAsyncLifetime
         Uri ui = Assert.Single(_app.Services.GetRequiredService<ReceiverEndpointAddresses>().Ui);
         await _provider.AddWebClientAsync(UiClientId, UiClientSecret, ui);
         await _provider.AddServiceClientAsync(CliClientId, CliClientSecret);
-        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = ui, Timeout = TimeSpan.FromSeconds(30) };
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = ui, Timeout = TimeSpan.FromSeconds(120) };
     }
 
     public async Task DisposeAsync()
@@ -122,6 +122,47 @@ public sealed class OidcSignInTests : IAsyncLifetime
         using HttpResponseMessage authorized = await SendAsync(HttpMethod.Post, "/hubs/profiles/negotiate?negotiateVersion=1", token);
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
         Assert.Contains("connectionToken", await authorized.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Browsers' WebSockets cannot send headers: the token in the query string is accepted on the hub only.
+        using HttpResponseMessage query = await _http.PostAsync($"/hubs/profiles/negotiate?negotiateVersion=1&access_token={token}", null);
+        Assert.Equal(HttpStatusCode.OK, query.StatusCode);
+        using HttpResponseMessage apiQuery = await _http.GetAsync($"/api/sources?access_token={token}");
+        Assert.Equal(HttpStatusCode.Unauthorized, apiQuery.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_signed_in_session_reads_the_api_and_sign_out_needs_the_anti_forgery_token()
+    {
+        CookieContainer cookies = new();
+        using HttpClient browser = new(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(120) };
+        Uri app = _http.BaseAddress!;
+
+        // The code flow as a browser follows it: app → provider's login form → provider → app's callback → the page.
+        using HttpResponseMessage form = await browser.GetAsync(new Uri(app, "/sources"));
+        Assert.Equal(_provider.Issuer.Authority, form.RequestMessage!.RequestUri!.Authority);
+        string returnUrl = System.Text.RegularExpressions.Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"ReturnUrl\" value=\"([^\"]*)\"").Groups[1].Value;
+        using HttpResponseMessage signedIn = await browser.PostAsync(new Uri(_provider.Issuer, "login"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["ReturnUrl"] = WebUtility.HtmlDecode(returnUrl),
+            ["username"] = OidcProvider.OidcProvider.UserName,
+            ["password"] = OidcProvider.OidcProvider.UserPassword,
+        }));
+        Assert.Equal(new Uri(app, "/sources"), signedIn.RequestMessage!.RequestUri);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+
+        using (HttpResponseMessage api = await browser.GetAsync(new Uri(app, "/api/sources")))
+        {
+            Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        }
+
+        // A cross-site form cannot sign the user out: it has the cookie but not the anti-forgery token.
+        using (HttpResponseMessage forged = await browser.PostAsync(new Uri(app, "/auth/sign-out"), new FormUrlEncodedContent([])))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        }
+
+        using HttpResponseMessage still = await browser.GetAsync(new Uri(app, "/api/sources"));
+        Assert.Equal(HttpStatusCode.OK, still.StatusCode);
     }
 
     [Fact]
@@ -138,7 +179,7 @@ public sealed class OidcSignInTests : IAsyncLifetime
         Assert.Contains("code_challenge_method=S256", query, StringComparison.Ordinal);
 
         // The provider knows the app's redirect URI and shows its login form for this request.
-        using HttpClient browser = new() { Timeout = TimeSpan.FromSeconds(30) };
+        using HttpClient browser = new() { Timeout = TimeSpan.FromSeconds(120) };
         using HttpResponseMessage login = await browser.GetAsync(location);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.Contains("Sign in to the test provider", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -156,7 +197,7 @@ public sealed class OidcSignInTests : IAsyncLifetime
         ReceiverEndpointAddresses addresses = _app.Services.GetRequiredService<ReceiverEndpointAddresses>();
         ExportProfilesServiceRequest request = MixedValuePayload.Create(
             new Dictionary<string, string> { ["service.name"] = "checkout" }, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
-        using HttpClient otlp = new() { BaseAddress = addresses.Http, Timeout = TimeSpan.FromSeconds(30) };
+        using HttpClient otlp = new() { BaseAddress = addresses.Http, Timeout = TimeSpan.FromSeconds(120) };
         using ByteArrayContent content = new(request.ToByteArray());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         using HttpResponseMessage posted = await otlp.PostAsync("/v1development/profiles", content);
