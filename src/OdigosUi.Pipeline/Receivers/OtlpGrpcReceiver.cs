@@ -65,7 +65,7 @@ public static class OtlpGrpcReceiverExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var builder = endpoints.MapGrpcService<OtlpGrpcReceiver>();
-        builder.WithMetadata(new OtlpReceiverEndpointMetadata(ReceiverEndpointKind.OtlpGrpc));
+        builder.WithMetadata(new OtlpReceiverEndpointMetadata(ReceiverEndpointKind.OtlpGrpc)).AllowAnonymous();
         return builder;
     }
 }

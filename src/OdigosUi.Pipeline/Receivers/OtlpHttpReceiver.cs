@@ -34,7 +34,8 @@ public static class OtlpHttpReceiver
         ArgumentNullException.ThrowIfNull(endpoints);
         return endpoints.Map(Path, HandleAsync)
             .WithMetadata(new OtlpReceiverEndpointMetadata(ReceiverEndpointKind.OtlpHttp))
-            .WithDisplayName("OTLP/HTTP profiles receiver");
+            .WithDisplayName("OTLP/HTTP profiles receiver")
+            .AllowAnonymous();
     }
 
     /// <summary>The HTTP status of each <see cref="IngestStatus"/>.</summary>

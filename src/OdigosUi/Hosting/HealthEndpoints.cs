@@ -22,13 +22,13 @@ public static class HealthEndpoints
         // Liveness runs no checks: answering at all is the signal. The default writer prints "Healthy".
         var liveness = new HealthCheckOptions { Predicate = _ => false };
         var readiness = new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadiness };
-        endpoints.MapHealthChecks(LivenessPath, liveness);
-        endpoints.MapHealthChecks(ReadinessPath, readiness);
+        endpoints.MapHealthChecks(LivenessPath, liveness).AllowAnonymous();
+        endpoints.MapHealthChecks(ReadinessPath, readiness).AllowAnonymous();
 
         // The copies for the OTLP/HTTP port; ordered after the UI port's, which wins where a connection is not tagged.
         var otlpHttp = new OtlpReceiverEndpointMetadata(ReceiverEndpointKind.OtlpHttp);
-        endpoints.MapHealthChecks(LivenessPath, liveness).WithMetadata(otlpHttp).WithOrder(1);
-        endpoints.MapHealthChecks(ReadinessPath, readiness).WithMetadata(otlpHttp).WithOrder(1);
+        endpoints.MapHealthChecks(LivenessPath, liveness).WithMetadata(otlpHttp).WithOrder(1).AllowAnonymous();
+        endpoints.MapHealthChecks(ReadinessPath, readiness).WithMetadata(otlpHttp).WithOrder(1).AllowAnonymous();
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OdigosUi.Hosting.Authentication;
 using OdigosUi.Hosting.Security;
 using OdigosUi.Live;
 
@@ -32,6 +33,7 @@ public static class OdigosUiHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
         builder.AddOdigosUiTelemetry();
+        builder.AddSignIn();
         services.AddLiveProfiles(builder.Configuration);
 
         // Role-specific workers. The role is null when invalid: nothing role-specific is registered and start-up

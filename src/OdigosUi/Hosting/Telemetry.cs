@@ -25,7 +25,7 @@ internal static class Telemetry
     public static void MapOdigosUiTelemetry(this WebApplication app)
     {
         app.Services.GetRequiredService<SlotGauges>();
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
     }
 
     /// <summary>Observable gauges of the UI buffer, read at scrape time.</summary>

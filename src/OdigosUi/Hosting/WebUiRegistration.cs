@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using OdigosUi.Components;
 using OdigosUi.Destinations;
+using OdigosUi.Hosting.Authentication;
 using OdigosUi.Resources;
 using OdigosUi.Ui;
 
@@ -39,10 +40,11 @@ internal static class WebUiRegistration
         var manifest = Path.Combine(AppContext.BaseDirectory, StaticAssetsManifest);
         if (File.Exists(manifest))
         {
-            app.MapStaticAssets(manifest);
+            app.MapStaticAssets(manifest).AllowAnonymous();
         }
 
         app.UseAntiforgery();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapSignOut();
     }
 }

@@ -38,7 +38,10 @@ public static class ChartRenders
             """),
         // The UI behind an Ingress with sign-in: on the pod network, with its public names, and the NetworkPolicy's optional peers.
         ["exposed"] = (
-            ["profiling.enabled=true", "ui.listenHost=*", "ui.allowedHosts=odigos.example.com", "ui.allowedOrigins=https://odigos.example.com"],
+            [
+                "profiling.enabled=true", "ui.listenHost=*", "ui.allowedHosts=odigos.example.com", "ui.allowedOrigins=https://odigos.example.com",
+                "auth.mode=oidc", "auth.oidc.tenantUrl=https://login.example.com/realms/odigos", "auth.oidc.clientId=odigos-ui", "auth.oidc.existingSecret=odigos-ui-oidc",
+            ],
             """
             networkPolicy:
               otlpFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: otel}}}]
@@ -46,6 +49,12 @@ public static class ChartRenders
               uiFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
               destinationEgress: [{to: [{ipBlock: {cidr: 10.20.0.0/16}}], ports: [{port: 4040}]}]
             """),
+        ["oidc"] = (
+            [
+                "auth.mode=oidc", "auth.oidc.tenantUrl=https://login.example.com/realms/odigos", "auth.oidc.clientId=odigos-ui",
+                "auth.oidc.existingSecret=odigos-ui-oidc", "auth.oidc.audience=odigos-api",
+            ],
+            null),
         ["release"] = (["profiling.enabled=true"], """serviceAccount: {annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::1:role/x"}}"""),
     };
 

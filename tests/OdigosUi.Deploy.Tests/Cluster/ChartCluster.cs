@@ -54,6 +54,13 @@ internal sealed class ChartCluster : IAsyncDisposable
         return pod;
     }
 
+    /// <summary>
+    /// The ui's listen URL on loopback: with <c>auth.mode=none</c> the app serves the UI and API only on loopback
+    /// (port-forward reaches it there), so the rendered <c>http://*:PORT</c> would stop its start.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UiOnLoopback() =>
+        new Dictionary<string, string> { ["Ui__Url"] = $"http://127.0.0.1:{Network.PortOf("ui", "http")}" };
+
     public Task WaitReadyAsync(TimeSpan timeout) => Task.WhenAll(_pods.Select(p => p.WaitReadyAsync(timeout)));
 
     public string Logs() =>

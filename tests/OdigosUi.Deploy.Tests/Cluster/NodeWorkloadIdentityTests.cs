@@ -47,7 +47,7 @@ public sealed class NodeWorkloadIdentityTests(ITestOutputHelper output) : IAsync
         await admin.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, "shop");
         Assert.Contains($"pod{pod.Metadata.Uid}", await File.ReadAllTextAsync($"/proc/{process.Id}/cgroup"), StringComparison.Ordinal);
 
-        var ui = _cluster.StartPod("ui");
+        var ui = _cluster.StartPod("ui", _cluster.UiOnLoopback());
         _cluster.StartPod("gateway");
         var node = _cluster.StartPod("node");
         await _cluster.WaitReadyAsync(TimeSpan.FromSeconds(90));

@@ -128,7 +128,11 @@ readinessProbe:
 
 {{/* Host of the ui role's UI/API port (Ui:Url): ui.listenHost, 127.0.0.1 unless an Ingress with sign-in fronts the UI. */}}
 {{- define "odigos-ui.uiListenHost" -}}
-{{- .Values.ui.listenHost }}
+{{- $host := .Values.ui.listenHost | toString }}
+{{- if and (ne $host "127.0.0.1") (ne $host "localhost") (ne $host "[::1]") (ne .Values.auth.mode "oidc") }}
+{{- fail (printf "ui.listenHost=%s exposes the UI beyond its pod: set auth.mode=oidc (with auth.oidc.*) or keep ui.listenHost=127.0.0.1" $host) }}
+{{- end }}
+{{- $host }}
 {{- end }}
 
 {{/* Egress every component needs: DNS and the API server (networkPolicy.dns, networkPolicy.apiServer). */}}
