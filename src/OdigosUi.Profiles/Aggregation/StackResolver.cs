@@ -1,10 +1,14 @@
 using OdigosUi.Profiles.Model;
+using OdigosUi.Profiles.Validation;
 
 namespace OdigosUi.Profiles.Aggregation;
 
 /// <summary>
 /// Turns one request's stack indices into root-first frame ids of one <see cref="FrameTable"/>. Each location and
-/// stack of the request is resolved at most once, so the cost follows the request, not what is stored.
+/// stack of the request is resolved at most once, so the cost follows the request, not what is stored. A stack deeper
+/// than <see cref="ProfileLimits.MaxStackDepth"/> keeps its leaf-most frames under a
+/// <see cref="ProfileLimits.TruncatedFrameLabel"/> root; the frames of all stacks together stay within
+/// <see cref="ProfileLimits.MaxFramesPerRequest"/>, which <see cref="ProfilesValidator"/> checks before.
 /// </summary>
 public sealed class StackResolver : IDisposable
 {
@@ -22,11 +26,22 @@ public sealed class StackResolver : IDisposable
     private readonly int[] _nodeOfStack;
     private readonly int[] _stampOfStack;
     private int _stamp;
+    private readonly int _maxDepth;
+    private readonly long _maxFrames;
+    private int _truncatedFrame = -1;
 
     public StackResolver(DictionaryView dictionary, FrameTable frames)
+        : this(dictionary, frames, ProfileLimits.Default)
     {
+    }
+
+    public StackResolver(DictionaryView dictionary, FrameTable frames, ProfileLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
         _dictionary = dictionary;
         _frames = frames;
+        _maxDepth = limits.MaxStackDepth;
+        _maxFrames = limits.MaxFramesPerRequest;
         var locations = dictionary.LocationCount;
         var stacks = dictionary.StackCount;
         _locationStart = Rent(locations, -1);
@@ -35,17 +50,22 @@ public sealed class StackResolver : IDisposable
         _stackLength = Rent(stacks, 0);
         _nodeOfStack = Rent(stacks, 0);
         _stampOfStack = Rent(stacks, 0);
-        _locationFrames = Pool.Rent(Math.Max(256, locations * 2));
+        _locationFrames = Pool.Rent(InitialSize(256, 2L * locations));
 
-        var indices = 0;
+        long indices = 0;
         var table = dictionary.Dictionary.StackTable;
         for (var i = 0; i < table.Count; i++)
         {
             indices += table[i].LocationIndices.Count;
         }
 
-        _stackFrames = Pool.Rent(Math.Max(1024, indices + (indices / 4)));
+        _stackFrames = Pool.Rent(InitialSize(1024, Math.Min(indices + (indices / 4), _maxFrames)));
     }
+
+    /// <summary>Frames resolved so far for all the stacks asked for.</summary>
+    public long ResolvedFrames => _stackFramesUsed;
+
+    private static int InitialSize(int least, long wanted) => (int)Math.Clamp(wanted, least, 1 << 24);
 
     private static System.Buffers.ArrayPool<int> Pool => System.Buffers.ArrayPool<int>.Shared;
 
@@ -98,37 +118,62 @@ public sealed class StackResolver : IDisposable
 
     private int ResolveStack(int stackIndex)
     {
+        // Leaf first: only the locations that the kept frames come from are resolved.
         var locations = _dictionary.Stack(stackIndex).LocationIndices;
-        var count = locations.Count;
-        var length = 0;
-        for (var i = 0; i < count; i++)
+        var count = 0;
+        long frameCount = 0;
+        while (count < locations.Count && frameCount <= _maxDepth)
         {
-            var location = locations[i];
+            var location = locations[count++];
             if (_locationStart[location] < 0)
             {
                 ResolveLocation(location);
             }
 
-            length += _locationLength[location];
+            frameCount += _locationLength[location];
+        }
+
+        var truncated = frameCount > _maxDepth;
+        var marker = truncated ? 1 : 0;
+        var length = (int)Math.Min(frameCount, _maxDepth) + marker;
+        if (_stackFramesUsed + (long)length > _maxFrames)
+        {
+            throw new InvalidOperationException(
+                $"the request expands to more than {_maxFrames} frames; {nameof(ProfilesValidator)} refuses it with the same limits");
         }
 
         Reserve(ref _stackFrames, _stackFramesUsed, length);
         var start = _stackFramesUsed;
         var position = start + length;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count && position > start + marker; i++)
         {
             var location = locations[i];
             var frames = _locationFrames.AsSpan(_locationStart[location], _locationLength[location]);
-            for (var f = 0; f < frames.Length; f++)
+            for (var f = 0; f < frames.Length && position > start + marker; f++)
             {
                 _stackFrames[--position] = frames[f];
             }
+        }
+
+        if (truncated)
+        {
+            _stackFrames[start] = TruncatedFrame();
         }
 
         _stackFramesUsed += length;
         _stackStart[stackIndex] = start;
         _stackLength[stackIndex] = length;
         return start;
+    }
+
+    private int TruncatedFrame()
+    {
+        if (_truncatedFrame < 0)
+        {
+            _truncatedFrame = _frames.Intern(ProfileLimits.TruncatedFrameLabel, "");
+        }
+
+        return _truncatedFrame;
     }
 
     private void ResolveLocation(int index)
@@ -151,9 +196,15 @@ public sealed class StackResolver : IDisposable
 
     private static void Reserve(ref int[] buffer, int used, int more)
     {
-        if (used + more > buffer.Length)
+        var needed = (long)used + more;
+        if (needed > buffer.Length)
         {
-            var larger = Pool.Rent(Math.Max(buffer.Length * 2, used + more));
+            if (needed > Array.MaxLength)
+            {
+                throw new InvalidOperationException($"a request cannot resolve to more than {Array.MaxLength} frames");
+            }
+
+            var larger = Pool.Rent((int)Math.Min(Math.Max(buffer.Length * 2L, needed), Array.MaxLength));
             buffer.AsSpan(0, used).CopyTo(larger);
             Pool.Return(buffer);
             buffer = larger;
