@@ -4,8 +4,8 @@ namespace OdigosUi.Profiles.Validation;
 /// How much one request may make the profile core build, whatever its size on the wire: the caps that keep a small
 /// hostile payload (one location of 1,000 lines used by 20,000 stacks, a table of millions of empty entries, an
 /// OTLP/JSON document of empty objects) from expanding into gigabytes. Bound from <c>Ingest:Limits:*</c>. Every
-/// default is far above what real producers send (the OTel eBPF profiler unwinds at most 128 frames; pprof files of
-/// Go, Java and .NET stay well under a hundred lines per location).
+/// default is at or above what real producers send (the OTel eBPF profiler and Go unwind at most 128 frames,
+/// async-profiler at most 2048; pprof files of Go, Java and .NET stay well under a hundred lines per location).
 /// </summary>
 public sealed record ProfileLimits
 {
@@ -14,10 +14,11 @@ public sealed record ProfileLimits
     public static readonly ProfileLimits Default = new();
 
     /// <summary>
-    /// Frames kept per sample once every location is expanded into its lines. A deeper stack is not refused: as perf
-    /// and async-profiler do, its leaf-most frames are kept under a synthetic root frame <see cref="TruncatedFrameLabel"/>.
+    /// Frames kept per sample once every location is expanded into its lines. A deeper stack is not refused: as a
+    /// profiler does at its own depth limit, its leaf-most frames are kept, here under a synthetic root frame
+    /// <see cref="TruncatedFrameLabel"/> so the flame graph shows the cut.
     /// </summary>
-    public int MaxStackDepth { get; init; } = 1024;
+    public int MaxStackDepth { get; init; } = 2048;
 
     /// <summary>Lines (inlined frames) one location may hold; a request with more is refused.</summary>
     public int MaxLinesPerLocation { get; init; } = 256;

@@ -8,22 +8,26 @@ using PprofProto = OdigosUi.Profiles.Pprof.Proto;
 namespace OdigosUi.Profiles.Tests.Formats;
 
 /// <summary>pprof ids are the file's: dense ones map through arrays, sparse ones through a seeded hash.</summary>
+[Collection(PprofIdTableTests.Alone)]
 public class PprofIdTableTests
 {
+    /// <summary>The timed import runs while no other test class does.</summary>
+    public const string Alone = "pprof import timed alone";
+
     [Fact]
     public void Eighty_thousand_colliding_function_and_location_ids_import_in_linear_time()
     {
         var pprof = ProfileBombs.CollidingIdsPprof(80_000);
 
-        // Generous for a loaded 2-core machine; it took 67 s before (every id in one hash bucket). The precise figure
-        // is the PprofImportBenchmarks' (docs/benchmarks.md).
+        // Generous for a loaded 2-core machine (about 1 s when quiet); it took 67 s before, every id in one hash bucket.
+        // The precise figure is HostileInputBenchmarks' (docs/benchmarks.md).
         var watch = Stopwatch.StartNew();
         var request = PprofReader.Read(pprof);
         watch.Stop();
 
         Assert.Equal(80_001, request.Dictionary.FunctionTable.Count);
         Assert.Equal(800, request.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].Samples.Count);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"import took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"import took {watch.Elapsed}");
     }
 
     [Theory]
@@ -74,3 +78,6 @@ public class PprofIdTableTests
         Sample = { new PprofProto.Sample { LocationId = { 2 * stride, stride }, Value = { 5 } } },
     };
 }
+
+[CollectionDefinition(PprofIdTableTests.Alone, DisableParallelization = true)]
+public sealed class PprofImportTimedAlone;

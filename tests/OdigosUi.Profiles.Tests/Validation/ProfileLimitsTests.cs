@@ -84,7 +84,7 @@ public class ProfileLimitsTests
     public void Deep_stack_keeps_its_leaf_most_frames_under_a_truncated_root()
     {
         var aggregator = new ProfileAggregator();
-        aggregator.Add(ProfileBatch.Create(ProfileBombs.DeepStack(5000)), Now);
+        aggregator.Add(ProfileBatch.Create(ProfileBombs.DeepStack(10_000)), Now);
 
         var snapshot = aggregator.Snapshot(Bomb, ProfileType.Cpu, TimeWindow.All)!;
         var folded = FoldedWriter.WriteString(snapshot).TrimEnd('\n').Split(' ')[0].Split(';');
@@ -227,7 +227,7 @@ public class ProfileLimitsTests
 
         Assert.Equal(
             [
-                "Ingest:Limits:MaxStackDepth: 0 is out of range; use 16 to 1048576 (default 1024).",
+                "Ingest:Limits:MaxStackDepth: 0 is out of range; use 16 to 1048576 (default 2048).",
                 "Ingest:Limits:MaxJsonBytes: 1099511627776 is out of range; use 1024 to 1073741824 (default 8388608).",
             ],
             problems);
