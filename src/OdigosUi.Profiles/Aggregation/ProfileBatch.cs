@@ -84,7 +84,8 @@ public sealed class ProfileBatch
 
     /// <summary>
     /// Adds one profile's samples to <paramref name="tree"/>. Without <paramref name="allowNewStacks"/>, samples of
-    /// stacks the tree has never seen are dropped and counted instead (a full buffer keeps what it has).
+    /// stacks the tree has never seen are dropped and counted instead, and no frame is interned (a full buffer keeps
+    /// what it has and only looks up).
     /// </summary>
     public static (int Added, int Dropped) AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano, bool allowNewStacks)
     {
@@ -113,7 +114,7 @@ public sealed class ProfileBatch
                 {
                     node = tree.InternStack(resolver.RootFirst(stackIndex));
                 }
-                else if (!tree.TryFindStack(resolver.RootFirst(stackIndex), out node))
+                else if (!resolver.TryFindRootFirst(stackIndex, out var frames) || !tree.TryFindStack(frames, out node))
                 {
                     dropped++;
                     continue;

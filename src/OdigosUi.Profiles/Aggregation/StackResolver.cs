@@ -105,18 +105,41 @@ public sealed class StackResolver : IDisposable
 
     public FrameTable Frames => _frames;
 
+    /// <summary>The root-first frame ids of a stack, interning the frames the table does not have yet.</summary>
     public ReadOnlySpan<int> RootFirst(int stackIndex)
     {
         var start = _stackStart[stackIndex];
         if (start < 0)
         {
-            start = ResolveStack(stackIndex);
+            start = ResolveStack(stackIndex, intern: true);
         }
 
         return _stackFrames.AsSpan(start, _stackLength[stackIndex]);
     }
 
-    private int ResolveStack(int stackIndex)
+    /// <summary>
+    /// The root-first frame ids of a stack whose every frame the table already has; false, and nothing interned, when
+    /// one is new (what a full slot does: it only looks frames up).
+    /// </summary>
+    public bool TryFindRootFirst(int stackIndex, out ReadOnlySpan<int> frames)
+    {
+        var start = _stackStart[stackIndex];
+        if (start == Unresolved)
+        {
+            start = ResolveStack(stackIndex, intern: false);
+        }
+
+        frames = start >= 0 ? _stackFrames.AsSpan(start, _stackLength[stackIndex]) : default;
+        return start >= 0;
+    }
+
+    /// <summary>Start of a location or stack not resolved yet.</summary>
+    private const int Unresolved = -1;
+
+    /// <summary>Start of a location or stack that has a frame the table does not have, looked up without interning.</summary>
+    private const int HasNewFrame = -2;
+
+    private int ResolveStack(int stackIndex, bool intern)
     {
         // Leaf first: only the locations that the kept frames come from are resolved.
         var locations = _dictionary.Stack(stackIndex).LocationIndices;
@@ -125,12 +148,25 @@ public sealed class StackResolver : IDisposable
         while (count < locations.Count && frameCount <= _maxDepth)
         {
             var location = locations[count++];
-            if (_locationStart[location] < 0)
+            if (_locationStart[location] == Unresolved || (intern && _locationStart[location] == HasNewFrame))
             {
-                ResolveLocation(location);
+                ResolveLocation(location, intern);
+            }
+
+            if (_locationStart[location] == HasNewFrame)
+            {
+                _stackStart[stackIndex] = HasNewFrame;
+                return HasNewFrame;
             }
 
             frameCount += _locationLength[location];
+        }
+
+        var truncatedFrame = -1;
+        if (frameCount > _maxDepth && !TryTruncatedFrame(intern, out truncatedFrame))
+        {
+            _stackStart[stackIndex] = HasNewFrame;
+            return HasNewFrame;
         }
 
         var truncated = frameCount > _maxDepth;
@@ -157,7 +193,7 @@ public sealed class StackResolver : IDisposable
 
         if (truncated)
         {
-            _stackFrames[start] = TruncatedFrame();
+            _stackFrames[start] = truncatedFrame;
         }
 
         _stackFramesUsed += length;
@@ -166,17 +202,25 @@ public sealed class StackResolver : IDisposable
         return start;
     }
 
-    private int TruncatedFrame()
+    private bool TryTruncatedFrame(bool intern, out int frame)
     {
         if (_truncatedFrame < 0)
         {
-            _truncatedFrame = _frames.Intern(ProfileLimits.TruncatedFrameLabel, "");
+            if (intern)
+            {
+                _truncatedFrame = _frames.Intern(ProfileLimits.TruncatedFrameLabel, "");
+            }
+            else if (_frames.TryFind(ProfileLimits.TruncatedFrameLabel, out var found))
+            {
+                _truncatedFrame = found;
+            }
         }
 
-        return _truncatedFrame;
+        frame = _truncatedFrame;
+        return frame >= 0;
     }
 
-    private void ResolveLocation(int index)
+    private void ResolveLocation(int index, bool intern)
     {
         var location = _dictionary.Location(index);
         _labels.Clear();
@@ -186,12 +230,26 @@ public sealed class StackResolver : IDisposable
             : "";
 
         Reserve(ref _locationFrames, _locationFramesUsed, _labels.Count);
-        _locationStart[index] = _locationFramesUsed;
-        _locationLength[index] = _labels.Count;
-        foreach (var label in _labels)
+        var start = _locationFramesUsed;
+        for (var i = 0; i < _labels.Count; i++)
         {
-            _locationFrames[_locationFramesUsed++] = _frames.Intern(label, kind);
+            int frame;
+            if (intern)
+            {
+                frame = _frames.Intern(_labels[i], kind);
+            }
+            else if (!_frames.TryFind(_labels[i], out frame))
+            {
+                _locationStart[index] = HasNewFrame;
+                return;
+            }
+
+            _locationFrames[start + i] = frame;
         }
+
+        _locationStart[index] = start;
+        _locationLength[index] = _labels.Count;
+        _locationFramesUsed += _labels.Count;
     }
 
     private static void Reserve(ref int[] buffer, int used, int more)
