@@ -70,6 +70,18 @@ public class OtlpJsonBombTests
     }
 
     [Fact]
+    public void Large_original_payload_is_not_taken_for_a_bomb()
+    {
+        var request = RealProducerPayloads.EbpfProfiler();
+        var payload = new byte[3 << 20];
+        new Random(15).NextBytes(payload);
+        request.ResourceProfiles[0].ScopeProfiles[0].Profiles[0].OriginalPayload = Google.Protobuf.ByteString.CopyFrom(payload);
+        var json = Encoding.UTF8.GetBytes(OtlpJsonReader.Write(request));
+
+        Assert.Equal(request, OtlpJsonReader.Read(json));
+    }
+
+    [Fact]
     public void String_overload_is_bounded_too()
     {
         var bomb = Encoding.UTF8.GetString(ProfileBombs.JsonBomb(4 << 20));

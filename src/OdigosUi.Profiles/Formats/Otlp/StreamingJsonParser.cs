@@ -236,7 +236,7 @@ internal ref struct StreamingJsonParser
     private static ByteString Bytes(ref Utf8JsonReader reader, FieldDescriptor field, Where path)
     {
         var text = String(ref reader, path);
-        return ByteString.CopyFrom(OtlpIds.IsHexField(field) ? DecodeHex(text, path) : DecodeBase64(text, path));
+        return UnsafeByteOperations.UnsafeWrap(OtlpIds.IsHexField(field) ? DecodeHex(text, path) : DecodeBase64(text, path));
     }
 
     private static byte[] DecodeHex(string text, Where path)
@@ -246,13 +246,15 @@ internal ref struct StreamingJsonParser
         return Convert.FromHexString(text);
     }
 
-    private static byte[] DecodeBase64(string text, Where path)
+    /// <summary>Standard or URL-safe base64, padded or not; copies the text only when it is not standard and padded.</summary>
+    private static ReadOnlyMemory<byte> DecodeBase64(string text, Where path)
     {
-        var standard = text.Replace('-', '+').Replace('_', '/');
-        standard = standard.PadRight(standard.Length + ((4 - (standard.Length % 4)) % 4), '=');
+        var standard = text.AsSpan().IndexOfAny('-', '_') >= 0 ? text.Replace('-', '+').Replace('_', '/') : text;
+        if (standard.Length % 4 != 0)
+            standard = standard.PadRight(standard.Length + (4 - (standard.Length % 4)), '=');
         var buffer = new byte[standard.Length / 4 * 3];
         return Convert.TryFromBase64String(standard, buffer, out var written)
-            ? buffer[..written]
+            ? buffer.AsMemory(0, written)
             : throw Error(path, "expected base64");
     }
 
