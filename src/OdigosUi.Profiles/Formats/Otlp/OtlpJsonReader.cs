@@ -109,13 +109,6 @@ file static class JsonTree
 
     public static ProfileFormatException Error(JsonPathRef path, string message) => new($"OTLP/JSON: {path}: {message}");
 
-    public static string Quote(string text)
-    {
-        const int MaxShown = 40;
-        var shown = text.Length > MaxShown ? $"{text[..MaxShown]}..." : text;
-        return $"\"{string.Concat(shown.Select(c => char.IsControl(c) ? ' ' : c))}\"";
-    }
-
     public static string KindOf(JsonNode? node) => node is null ? "null" : node.GetValueKind() switch
     {
         JsonValueKind.Object => "an object",

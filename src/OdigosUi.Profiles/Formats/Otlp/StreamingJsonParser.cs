@@ -52,8 +52,9 @@ internal ref struct StreamingJsonParser
                 throw Error(JsonPathRef.Root, $"expected an object, got {KindOf(reader.TokenType)}");
             var request = new ExportProfilesServiceRequest();
             parser.ReadMessage(ref reader, request, JsonPathRef.Root);
-            if (reader.Read())
-                throw Malformed($"more than one JSON value (at byte {reader.TokenStartIndex})");
+
+            // Anything after the object is refused by the reader itself.
+            reader.Read();
             return request;
         }
         catch (JsonException ex)
