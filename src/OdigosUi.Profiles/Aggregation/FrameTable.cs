@@ -16,6 +16,9 @@ public sealed class FrameTable
     /// <summary>Rough heap cost: the label strings plus the table entries.</summary>
     public long EstimatedBytes { get; private set; }
 
+    /// <summary>The id of a frame already interned, without adding anything.</summary>
+    public bool TryFind(string label, out int id) => _ids.TryGetValue(label, out id);
+
     public int Intern(string label, string kind)
     {
         if (_ids.TryGetValue(label, out var id))

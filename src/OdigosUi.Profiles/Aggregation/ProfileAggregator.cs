@@ -23,7 +23,7 @@ public sealed class ProfileAggregator(AggregationOptions? options = null)
     {
         lock (_lock)
         {
-            using var resolver = new StackResolver(batch.Dictionary, _frames);
+            using var resolver = new StackResolver(batch.Dictionary, _frames, batch.Limits);
             long samples = 0;
             foreach (var profile in batch.Profiles)
             {

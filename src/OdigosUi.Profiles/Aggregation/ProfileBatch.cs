@@ -14,8 +14,9 @@ public sealed record BatchProfile(SourceKey Source, ProfileType Type, Profile Pr
 /// </summary>
 public sealed class ProfileBatch
 {
-    private ProfileBatch(ExportProfilesServiceRequest request, ValidationResult validation, DictionaryView dictionary, List<BatchProfile> profiles)
+    private ProfileBatch(ExportProfilesServiceRequest request, ValidationResult validation, DictionaryView dictionary, List<BatchProfile> profiles, ProfileLimits limits)
     {
+        Limits = limits;
         Request = request;
         Validation = validation;
         Dictionary = dictionary;
@@ -30,13 +31,26 @@ public sealed class ProfileBatch
 
     public IReadOnlyList<BatchProfile> Profiles { get; }
 
-    public static ProfileBatch Create(ExportProfilesServiceRequest request) => Create(request, ProfilesValidator.Validate(request));
+    /// <summary>The limits the request was validated with; resolve its stacks with the same (see <see cref="StackResolver"/>).</summary>
+    public ProfileLimits Limits { get; }
+
+    public static ProfileBatch Create(ExportProfilesServiceRequest request) => Create(request, ProfileLimits.Default);
+
+    public static ProfileBatch Create(ExportProfilesServiceRequest request, ProfileLimits limits) =>
+        Create(request, ProfilesValidator.Validate(request, limits), limits);
 
     /// <summary>A batch of a request already known to be valid as a whole (e.g. what is left after removing invalid profiles).</summary>
     public static ProfileBatch CreateValidated(ExportProfilesServiceRequest request) => Create(request, new ValidationResult());
 
-    public static ProfileBatch Create(ExportProfilesServiceRequest request, ValidationResult validation)
+    /// <inheritdoc cref="CreateValidated(ExportProfilesServiceRequest)"/>
+    public static ProfileBatch CreateValidated(ExportProfilesServiceRequest request, ProfileLimits limits) => Create(request, new ValidationResult(), limits);
+
+    public static ProfileBatch Create(ExportProfilesServiceRequest request, ValidationResult validation) => Create(request, validation, ProfileLimits.Default);
+
+    /// <summary>A batch of <paramref name="request"/> validated as <paramref name="validation"/> says, with <paramref name="limits"/>.</summary>
+    public static ProfileBatch Create(ExportProfilesServiceRequest request, ValidationResult validation, ProfileLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         var dictionary = new DictionaryView(request.Dictionary);
         var profiles = new List<BatchProfile>();
         if (!validation.RequestInvalid)
@@ -61,7 +75,7 @@ public sealed class ProfileBatch
             }
         }
 
-        return new ProfileBatch(request, validation, dictionary, profiles);
+        return new ProfileBatch(request, validation, dictionary, profiles, limits);
     }
 
     /// <summary>Adds one profile's samples to <paramref name="tree"/>; returns the number of samples added.</summary>
@@ -70,7 +84,8 @@ public sealed class ProfileBatch
 
     /// <summary>
     /// Adds one profile's samples to <paramref name="tree"/>. Without <paramref name="allowNewStacks"/>, samples of
-    /// stacks the tree has never seen are dropped and counted instead (a full buffer keeps what it has).
+    /// stacks the tree has never seen are dropped and counted instead, and no frame is interned (a full buffer keeps
+    /// what it has and only looks up).
     /// </summary>
     public static (int Added, int Dropped) AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano, bool allowNewStacks)
     {
@@ -99,7 +114,7 @@ public sealed class ProfileBatch
                 {
                     node = tree.InternStack(resolver.RootFirst(stackIndex));
                 }
-                else if (!tree.TryFindStack(resolver.RootFirst(stackIndex), out node))
+                else if (!resolver.TryFindRootFirst(stackIndex, out var frames) || !tree.TryFindStack(frames, out node))
                 {
                     dropped++;
                     continue;

@@ -15,6 +15,9 @@ public sealed class ProfileTree
 {
     public const int Root = 0;
 
+    /// <summary>Mixed into the index hashes, so stacks crafted to collide in one process do not collide in another.</summary>
+    private static readonly ulong HashSeed = (ulong)Random.Shared.NextInt64() | 1;
+
     private readonly List<TimeBucket> _buckets = [];
     private readonly ChildIndex _children = new();
     private readonly LeafIndex _leaves = new();
@@ -89,14 +92,21 @@ public sealed class ProfileTree
     /// <summary>Adds <paramref name="value"/> to the stack ending at <paramref name="node"/> at time <paramref name="unixNano"/>.</summary>
     public void Add(int node, long value, long unixNano)
     {
-        _self[node] += value;
+        _self[node] = SaturatingAdd(_self[node], value);
         _stackEnd[node >> 6] |= 1UL << node;
-        TotalValue += value;
+        TotalValue = SaturatingAdd(TotalValue, value);
         Version++;
         BucketFor(unixNano)?.Add(node, value, ref _bucketBytes);
     }
 
     public void CountSamples(int count) => SampleCount += count;
+
+    /// <summary>Values of many samples add up past 64 bits only on hostile input: they stop at the bound instead of wrapping.</summary>
+    internal static long SaturatingAdd(long a, long b)
+    {
+        var sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
+    }
 
     /// <summary>Self, total and presence per node for <paramref name="window"/>, copied so it can be read outside the lock.</summary>
     public ProfileSnapshot Snapshot(TimeWindow window)
@@ -176,7 +186,7 @@ public sealed class ProfileTree
 
     private static ulong Hash(ReadOnlySpan<int> frames)
     {
-        var hash = 0xcbf29ce484222325UL ^ (ulong)frames.Length;
+        var hash = 0xcbf29ce484222325UL ^ HashSeed ^ (ulong)frames.Length;
         foreach (var frame in frames)
         {
             hash = (hash ^ (uint)frame) * 0x100000001b3UL;
@@ -316,7 +326,7 @@ public sealed class ProfileTree
 
         private static int Slot(int parent, int frame, int mask)
         {
-            var h = ((ulong)(uint)parent << 32) | (uint)frame;
+            var h = (((ulong)(uint)parent << 32) | (uint)frame) ^ HashSeed;
             h *= 0x9E3779B97F4A7C15UL;
             return (int)(h >> 32) & mask;
         }
@@ -423,7 +433,7 @@ public sealed class TimeBucket(long startUnixNano)
         }
 
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_open, node, out var exists);
-        slot += value;
+        slot = ProfileTree.SaturatingAdd(slot, value);
         if (!exists)
         {
             treeBytes += OpenEntryBytes;

@@ -22,7 +22,10 @@ public enum OutputFormat
 public sealed record ConversionResult(byte[] Output, string ProfileType, IReadOnlyList<string> AvailableProfileTypes);
 
 /// <summary>Input that cannot be read or fails validation; the message is one line meant for a user.</summary>
-public sealed class ProfileFormatException(string message, Exception? inner = null) : Exception(message, inner);
+public class ProfileFormatException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Input refused for its size or for what it would build (see <see cref="Validation.ProfileLimits"/>): a 413 rather than a 400.</summary>
+public sealed class ProfileTooLargeException(string message) : ProfileFormatException(message);
 
 /// <summary>
 /// Reads any supported profile payload, validates it, aggregates it and writes one profile type of it.

@@ -6,6 +6,7 @@ using OdigosUi.Profiles.Conversion;
 using OdigosUi.Profiles.Formats.Otlp;
 using OdigosUi.Profiles.Formats.Pprof;
 using OdigosUi.Profiles.Otlp.Collector;
+using OdigosUi.Profiles.Validation;
 
 namespace OdigosUi.Profiles.Formats;
 
@@ -21,20 +22,37 @@ public static class ProfilePayloadReader
     /// Reads every request of a file: one, or one per line for OTLP/JSON Lines (what the Collector's file exporter
     /// writes).
     /// </summary>
-    public static (IReadOnlyList<ExportProfilesServiceRequest> Requests, PayloadFormat Format) ReadAll(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes)
+    public static (IReadOnlyList<ExportProfilesServiceRequest> Requests, PayloadFormat Format) ReadAll(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes) =>
+        ReadAll(input, maxDecompressedBytes, FileLimits(maxDecompressedBytes));
+
+    /// <summary>
+    /// <see cref="ReadAll(ReadOnlyMemory{byte}, long)"/> with <paramref name="limits"/> for OTLP/JSON documents
+    /// (<see cref="ProfileLimits.MaxJsonBytes"/> per document, and what parsing one may allocate).
+    /// </summary>
+    public static (IReadOnlyList<ExportProfilesServiceRequest> Requests, PayloadFormat Format) ReadAll(ReadOnlyMemory<byte> input, long maxDecompressedBytes, ProfileLimits limits)
     {
         var bytes = IsGzip(input.Span) ? Gunzip(input, maxDecompressedBytes) : input;
         if (!LooksLikeJson(bytes.Span))
         {
-            var (request, format) = Read(bytes, maxDecompressedBytes);
+            var (request, format) = Read(bytes, maxDecompressedBytes, limits);
             return ([request], format);
         }
 
         var documents = JsonDocuments(bytes);
-        return ([.. documents.Select(document => OtlpJsonReader.Read(Encoding.UTF8.GetString(document.Span)))], PayloadFormat.OtlpJson);
+        return ([.. documents.Select(document => OtlpJsonReader.Read(document.Span, limits))], PayloadFormat.OtlpJson);
     }
 
-    public static (ExportProfilesServiceRequest Request, PayloadFormat Format) Read(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes)
+    public static (ExportProfilesServiceRequest Request, PayloadFormat Format) Read(ReadOnlyMemory<byte> input, long maxDecompressedBytes = DefaultMaxDecompressedBytes) =>
+        Read(input, maxDecompressedBytes, FileLimits(maxDecompressedBytes));
+
+    /// <summary>
+    /// A file is bounded by what it may expand to: its OTLP/JSON by that size too (rather than the receivers' lower
+    /// limit), and by what parsing it may allocate.
+    /// </summary>
+    private static ProfileLimits FileLimits(long maxDecompressedBytes) =>
+        ProfileLimits.Default with { MaxJsonBytes = Math.Max(ProfileLimits.Default.MaxJsonBytes, maxDecompressedBytes) };
+
+    public static (ExportProfilesServiceRequest Request, PayloadFormat Format) Read(ReadOnlyMemory<byte> input, long maxDecompressedBytes, ProfileLimits limits)
     {
         var bytes = IsGzip(input.Span) ? Gunzip(input, maxDecompressedBytes) : input;
         var span = bytes.Span;
@@ -45,7 +63,7 @@ public static class ProfilePayloadReader
 
         if (LooksLikeJson(span))
         {
-            return (OtlpJsonReader.Read(Encoding.UTF8.GetString(span)), PayloadFormat.OtlpJson);
+            return (OtlpJsonReader.Read(span, limits), PayloadFormat.OtlpJson);
         }
 
         if (PprofReader.LooksLikePprof(span))

@@ -9,19 +9,34 @@ namespace OdigosUi.Profiles.Validation;
 /// Checks an <see cref="ExportProfilesServiceRequest"/> against OTLP Profiles v1.10: every index in range, sample shape,
 /// sample type present. Index 0 of every table is the null entry, never read for data (see <see cref="Model.DictionaryView"/>),
 /// so whatever a producer put there is accepted, as Pyroscope does; a table left empty is accepted as long as nothing
-/// refers past its implied zero value.
+/// refers past its implied zero value. The <see cref="ProfileLimits"/> bound what the request may expand into: tables,
+/// lines per location, samples and frames over their caps refuse the whole request.
 /// </summary>
 public static class ProfilesValidator
 {
     private const string Dict = "dictionary";
 
-    public static ValidationResult Validate(ExportProfilesServiceRequest request)
+    public static ValidationResult Validate(ExportProfilesServiceRequest request) => Validate(request, ProfileLimits.Default);
+
+    public static ValidationResult Validate(ExportProfilesServiceRequest request, ProfileLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(limits);
         var result = new ValidationResult();
         var dictionary = request.Dictionary ?? new ProfilesDictionary();
         var tables = new TableSizes(dictionary);
 
-        ValidateDictionary(dictionary, tables, result);
+        if (!RequestLimits.Check(request, dictionary, limits, result))
+        {
+            return result;
+        }
+
+        ValidateDictionary(dictionary, tables, limits, result);
+        if (!result.RequestInvalid)
+        {
+            RequestLimits.CheckFrames(dictionary, limits, result);
+        }
+
         for (var r = 0; r < request.ResourceProfiles.Count; r++)
         {
             var resourceProfiles = request.ResourceProfiles[r];
@@ -50,7 +65,7 @@ public static class ProfilesValidator
         return result;
     }
 
-    private static void ValidateDictionary(ProfilesDictionary d, TableSizes t, ValidationResult result)
+    private static void ValidateDictionary(ProfilesDictionary d, TableSizes t, ProfileLimits limits, ValidationResult result)
     {
         for (var i = 1; i < d.MappingTable.Count; i++)
         {
@@ -66,6 +81,13 @@ public static class ProfilesValidator
             var path = new Where("dictionary.location_table", i);
             CheckIndex(location.MappingIndex, t.Mappings, "mapping_table", path, "Location.mapping_index", null, result);
             CheckIndices(location.AttributeIndices, t.Attributes, "attribute_table", path, "Location.attribute_indices", null, result);
+            if (location.Lines.Count > limits.MaxLinesPerLocation)
+            {
+                result.Add(new ValidationError(path.ToString(), "Location.lines", null,
+                    $"has {location.Lines.Count} entries; the limit is {limits.MaxLinesPerLocation} ({ProfileLimits.Key(nameof(ProfileLimits.MaxLinesPerLocation))})"));
+                continue;
+            }
+
             for (var l = 0; l < location.Lines.Count; l++)
             {
                 CheckIndex(location.Lines[l].FunctionIndex, t.Functions, "function_table", path with { Suffix = ".lines", SubIndex = l }, "Line.function_index", null, result);
@@ -157,7 +179,27 @@ public static class ProfilesValidator
             {
                 result.Add(new ValidationError($"{path}.samples[{i}]", "Sample.values", null, $"has {values} entries but timestamps_unix_nano has {timestamps}; they must be equal when both are set", position));
             }
+            else if (timestamps == 0 && values > 1 && !SumFits(sample.Values))
+            {
+                result.Add(new ValidationError($"{path}.samples[{i}]", "Sample.values", null, "add up to more than a 64-bit integer holds", position));
+            }
         }
+    }
+
+    private static bool SumFits(RepeatedField<long> values)
+    {
+        long sum = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (long.MaxValue - Math.Max(0, values[i]) < sum || long.MinValue - Math.Min(0, values[i]) > sum)
+            {
+                return false;
+            }
+
+            sum += values[i];
+        }
+
+        return true;
     }
 
     private static void ValidateKeyValues(RepeatedField<KeyValue> attributes, TableSizes t, string path, ProfilePosition? position, ValidationResult result)

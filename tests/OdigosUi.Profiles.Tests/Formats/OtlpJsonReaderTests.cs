@@ -240,6 +240,8 @@ public class OtlpJsonReaderTests
     [InlineData("{\"resourceProfiles\": [")]
     [InlineData("not json")]
     [InlineData("{\"dictionary\": {}, \"dictionary\": {}}")]
+    [InlineData("{\"dictionary\": {}} {}")]
+    [InlineData("{\"dictionary\": {\"stringTable\": [\"\"]}, \"resourceProfiles\": []} trailing")]
     public void Read_RejectsMalformedJsonWithOneLineMessage(string json)
     {
         var error = Assert.Throws<ProfileFormatException>(() => OtlpJsonReader.Read(json));

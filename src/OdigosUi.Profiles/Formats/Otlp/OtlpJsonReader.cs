@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
@@ -6,6 +7,7 @@ using Google.Protobuf.Reflection;
 using OdigosUi.Profiles.Conversion;
 using OdigosUi.Profiles.Otlp.Collector;
 using OdigosUi.Profiles.Otlp.Profiles;
+using OdigosUi.Profiles.Validation;
 
 namespace OdigosUi.Profiles.Formats.Otlp;
 
@@ -15,39 +17,47 @@ namespace OdigosUi.Profiles.Formats.Otlp;
 /// </summary>
 public static class OtlpJsonReader
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
 
     /// <summary>
     /// Parses an ExportProfilesServiceRequest or a ProfilesData document (both have resourceProfiles and
     /// dictionary at the top level); unknown fields are ignored.
     /// </summary>
     /// <exception cref="ProfileFormatException">Malformed JSON, a value of the wrong type, or a bad id.</exception>
-    public static ExportProfilesServiceRequest Read(string json)
+    public static ExportProfilesServiceRequest Read(string json) => Read(json, ProfileLimits.Default);
+
+    /// <inheritdoc cref="Read(ReadOnlySpan{byte}, ProfileLimits)"/>
+    public static ExportProfilesServiceRequest Read(string json, ProfileLimits limits)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json.TrimStart('\uFEFF'), documentOptions: DocumentOptions);
-        }
-        catch (JsonException ex)
-        {
-            throw new ProfileFormatException($"OTLP/JSON: malformed JSON: {ex.Message}", ex);
-        }
-        if (root is not JsonObject message)
-            throw JsonTree.Error(JsonPathRef.Root, $"expected an object, got {JsonTree.KindOf(root)}");
+        return Read(Encoding.UTF8.GetBytes(json.TrimStart('\uFEFF')), limits);
+    }
 
-        JsonTree.Rewrite(message, ExportProfilesServiceRequest.Descriptor, JsonPathRef.Root, JsonInputNormalizer.Normalize);
-        try
+    /// <inheritdoc cref="Read(ReadOnlySpan{byte}, ProfileLimits)"/>
+    public static ExportProfilesServiceRequest Read(ReadOnlySpan<byte> utf8Json) => Read(utf8Json, ProfileLimits.Default);
+
+    /// <summary>
+    /// Parses UTF-8 OTLP/JSON in one pass (no document tree): each value goes straight into the message it belongs to.
+    /// A document larger than <see cref="ProfileLimits.MaxJsonBytes"/>, or whose parse allocates more than
+    /// <see cref="ProfileLimits.MaxJsonAllocationFactor"/> times its size (plus 1 MiB), is refused with a
+    /// <see cref="ProfileTooLargeException"/>. Invalid UTF-8 in strings reads as U+FFFD.
+    /// </summary>
+    /// <exception cref="ProfileFormatException">Malformed JSON, a value of the wrong type, or a bad id.</exception>
+    /// <exception cref="ProfileTooLargeException">Over the size or allocation limit.</exception>
+    public static ExportProfilesServiceRequest Read(ReadOnlySpan<byte> utf8Json, ProfileLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (utf8Json.StartsWith("\uFEFF"u8))
+            utf8Json = utf8Json[3..];
+        if (utf8Json.Length > limits.MaxJsonBytes)
         {
-            return Parser.Parse<ExportProfilesServiceRequest>(message.ToJsonString());
+            throw new ProfileTooLargeException(
+                $"OTLP/JSON: the document ({utf8Json.Length} bytes) is larger than the limit of {limits.MaxJsonBytes} bytes ({ProfileLimits.Key(nameof(ProfileLimits.MaxJsonBytes))})");
         }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw new ProfileFormatException($"OTLP/JSON: {ex.Message}", ex);
-        }
+
+        if (!Utf8.IsValid(utf8Json))
+            utf8Json = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8Json));
+        return StreamingJsonParser.Parse(utf8Json, limits);
     }
 
     /// <summary>Formats <paramref name="request"/> as OTLP/JSON; default values are omitted.</summary>
@@ -98,13 +108,6 @@ file static class JsonTree
     }
 
     public static ProfileFormatException Error(JsonPathRef path, string message) => new($"OTLP/JSON: {path}: {message}");
-
-    public static string Quote(string text)
-    {
-        const int MaxShown = 40;
-        var shown = text.Length > MaxShown ? $"{text[..MaxShown]}..." : text;
-        return $"\"{string.Concat(shown.Select(c => char.IsControl(c) ? ' ' : c))}\"";
-    }
 
     public static string KindOf(JsonNode? node) => node is null ? "null" : node.GetValueKind() switch
     {
@@ -176,7 +179,7 @@ internal sealed class JsonPathRef
         : _name is not null ? $"{_parent}.{_name}" : $"{_parent}[{_index}]";
 }
 
-file static class OtlpIds
+internal static class OtlpIds
 {
     public static bool IsHexField(FieldDescriptor field) =>
         (field.ContainingType == Link.Descriptor
@@ -184,75 +187,3 @@ file static class OtlpIds
         || (field.ContainingType == Profile.Descriptor && field.FieldNumber == Profile.ProfileIdFieldNumber);
 }
 
-/// <summary>
-/// Checks each scalar against its field type and rewrites it into the form <see cref="JsonParser"/> accepts
-/// without further errors: integers as canonical decimal strings, hex ids and base64 variants as standard base64.
-/// </summary>
-file static class JsonInputNormalizer
-{
-    public static JsonNode Normalize(FieldDescriptor field, JsonNode value, JsonPathRef path) => field.FieldType switch
-    {
-        FieldType.String => ExpectString(value, path),
-        FieldType.Bool => value.GetValueKind() is JsonValueKind.True or JsonValueKind.False
-            ? value
-            : throw JsonTree.Error(path, $"expected a boolean, got {JsonTree.KindOf(value)}"),
-        FieldType.Bytes => Bytes(field, value, path),
-        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => Integer(value, path, int.MinValue, int.MaxValue),
-        FieldType.UInt32 or FieldType.Fixed32 => Integer(value, path, uint.MinValue, uint.MaxValue),
-        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Integer(value, path, long.MinValue, long.MaxValue),
-        FieldType.UInt64 or FieldType.Fixed64 => Integer(value, path, ulong.MinValue, ulong.MaxValue),
-        FieldType.Double or FieldType.Float => FloatingPoint(value, path),
-        _ => value,
-    };
-
-    private static JsonNode ExpectString(JsonNode value, JsonPathRef path) =>
-        value.GetValueKind() == JsonValueKind.String ? value : throw JsonTree.Error(path, $"expected a string, got {JsonTree.KindOf(value)}");
-
-    private static JsonNode Integer(JsonNode value, JsonPathRef path, decimal min, decimal max)
-    {
-        var text = value.GetValueKind() switch
-        {
-            JsonValueKind.Number => value.ToJsonString(),
-            JsonValueKind.String => value.GetValue<string>(),
-            _ => throw JsonTree.Error(path, $"expected an integer, got {JsonTree.KindOf(value)}"),
-        };
-        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-                CultureInfo.InvariantCulture, out var number) || number != decimal.Truncate(number))
-            throw JsonTree.Error(path, $"expected an integer, got {JsonTree.Quote(text)}");
-        if (number < min || number > max)
-            throw JsonTree.Error(path, $"{text} is out of range [{min}, {max}]");
-        return JsonValue.Create(decimal.Truncate(number).ToString(CultureInfo.InvariantCulture));
-    }
-
-    private static JsonNode FloatingPoint(JsonNode value, JsonPathRef path) => value.GetValueKind() switch
-    {
-        JsonValueKind.Number => value,
-        JsonValueKind.String when value.GetValue<string>() is "NaN" or "Infinity" or "-Infinity"
-            || double.TryParse(value.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out _) => value,
-        _ => throw JsonTree.Error(path, $"expected a number, got {JsonTree.KindOf(value)}"),
-    };
-
-    private static JsonNode Bytes(FieldDescriptor field, JsonNode value, JsonPathRef path)
-    {
-        var text = ExpectString(value, path).GetValue<string>();
-        var bytes = OtlpIds.IsHexField(field) ? DecodeHex(text, path) : DecodeBase64(text, path);
-        return JsonValue.Create(Convert.ToBase64String(bytes));
-    }
-
-    private static byte[] DecodeHex(string text, JsonPathRef path)
-    {
-        if (text.Length % 2 != 0 || !text.All(char.IsAsciiHexDigit))
-            throw JsonTree.Error(path, $"expected an even number of hex digits, got {JsonTree.Quote(text)}");
-        return Convert.FromHexString(text);
-    }
-
-    private static byte[] DecodeBase64(string text, JsonPathRef path)
-    {
-        var standard = text.Replace('-', '+').Replace('_', '/');
-        standard = standard.PadRight(standard.Length + ((4 - (standard.Length % 4)) % 4), '=');
-        var buffer = new byte[standard.Length / 4 * 3];
-        return Convert.TryFromBase64String(standard, buffer, out var written)
-            ? buffer[..written]
-            : throw JsonTree.Error(path, "expected base64");
-    }
-}

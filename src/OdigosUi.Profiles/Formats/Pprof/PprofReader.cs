@@ -49,9 +49,9 @@ public static class PprofReader
 file sealed class PprofConverter(PprofProto.Profile source)
 {
     private readonly DictionaryBuilder _dictionary = new();
-    private readonly Dictionary<ulong, int> _mappings = [];
-    private readonly Dictionary<ulong, int> _functions = [];
-    private readonly Dictionary<ulong, int> _locations = [];
+    private readonly IdTable _mappings = IdTable.For(source.Mapping.Select(m => m.Id), source.Mapping.Count);
+    private readonly IdTable _functions = IdTable.For(FunctionIds(source), source.Function.Count);
+    private readonly IdTable _locations = IdTable.For(source.Location.Select(l => l.Id), source.Location.Count);
 
     public ExportProfilesServiceRequest Convert()
     {
@@ -144,10 +144,16 @@ file sealed class PprofConverter(PprofProto.Profile source)
     /// Some .NET profilers write every function id as 0, one function per location in the same order; as
     /// Pyroscope does, function i then takes the id of location i, which is what their lines refer to.
     /// </summary>
-    private bool HasBrokenDotnetFunctionIds() =>
+    private bool HasBrokenDotnetFunctionIds() => HasBrokenDotnetFunctionIds(source);
+
+    private static bool HasBrokenDotnetFunctionIds(PprofProto.Profile source) =>
         source.Function.Count > 0
         && source.Function.Count == source.Location.Count
         && source.Function.All(function => function.Id == 0);
+
+    private static IEnumerable<ulong> FunctionIds(PprofProto.Profile source) => HasBrokenDotnetFunctionIds(source)
+        ? source.Location.Select(l => l.Id)
+        : source.Function.Select(f => f.Id);
 
     private void AddLocations()
     {
@@ -229,7 +235,7 @@ file sealed class PprofConverter(PprofProto.Profile source)
     private ProfileFormatException BadString(string where, long index) =>
         Error($"{where}: string index {index} is out of range (string_table has {source.StringTable.Count} entries)");
 
-    private static void Register(Dictionary<ulong, int> ids, ulong id, int index, string table, int position)
+    private static void Register(IdTable ids, ulong id, int index, string table, int position)
     {
         if (id == 0)
             throw Error($"{table}[{position}]: id 0 is reserved");
@@ -237,7 +243,7 @@ file sealed class PprofConverter(PprofProto.Profile source)
             throw Error($"{table}[{position}]: duplicate id {id}");
     }
 
-    private static int? TryResolve(Dictionary<ulong, int> ids, ulong id) => ids.TryGetValue(id, out var index) ? index : null;
+    private static int? TryResolve(IdTable ids, ulong id) => ids.TryGet(id, out var index) ? index : null;
 
     private static ProfileFormatException Missing(string where, string kind, ulong id) => Error($"{where}: {kind} {id} does not exist");
 
@@ -246,13 +252,92 @@ file sealed class PprofConverter(PprofProto.Profile source)
     private sealed record SampleParts(int StackIndex, List<int> AttributeIndices, IReadOnlyList<long> Values);
 }
 
+/// <summary>
+/// The ids of one pprof table (chosen by whoever wrote the file) to indices of ours. Ids 1..n, what Go and most
+/// producers write, are an array; sparse ids go to a dictionary whose hash mixes a per-process seed, so ids crafted to
+/// collide cannot make reading quadratic.
+/// </summary>
+file sealed class IdTable
+{
+    private const int Missing = 0;
+
+    private readonly int[]? _dense;
+    private readonly Dictionary<ulong, int>? _sparse;
+
+    private IdTable(int[]? dense, Dictionary<ulong, int>? sparse)
+    {
+        _dense = dense;
+        _sparse = sparse;
+    }
+
+    /// <summary>A table for <paramref name="count"/> entries with these ids: dense when the largest is at most twice the count.</summary>
+    public static IdTable For(IEnumerable<ulong> ids, int count)
+    {
+        ulong max = 0;
+        foreach (var id in ids)
+            max = Math.Max(max, id);
+        return max <= (2UL * (ulong)count) + 16 && max < (ulong)Array.MaxLength
+            ? new IdTable(new int[(int)max + 1], null)
+            : new IdTable(null, new Dictionary<ulong, int>(count, SeededIdComparer.Instance));
+    }
+
+    /// <summary>Adds <paramref name="id"/> (never 0) for <paramref name="index"/> (always above 0: index 0 is each table's zero value).</summary>
+    public bool TryAdd(ulong id, int index)
+    {
+        if (_sparse is not null)
+            return _sparse.TryAdd(id, index);
+        ref var slot = ref _dense![(int)id];
+        if (slot != Missing)
+            return false;
+        slot = index;
+        return true;
+    }
+
+    public bool TryGet(ulong id, out int index)
+    {
+        if (_sparse is not null)
+            return _sparse.TryGetValue(id, out index);
+        index = id < (ulong)_dense!.Length ? _dense[(int)id] : Missing;
+        return index != Missing;
+    }
+}
+
+/// <summary>ulong keys hashed with a per-process random seed (<see cref="HashCode"/>), both halves mixed.</summary>
+file sealed class SeededIdComparer : IEqualityComparer<ulong>
+{
+    public static readonly SeededIdComparer Instance = new();
+
+    public bool Equals(ulong x, ulong y) => x == y;
+
+    public int GetHashCode(ulong obj) => HashCode.Combine((uint)obj, (uint)(obj >> 32));
+}
+
+/// <summary>
+/// Attribute keys hashed with the per-process seed: the protobuf hash of an int label value folds its halves together,
+/// so crafted values would all collide.
+/// </summary>
+file sealed class AttributeKeyComparer : IEqualityComparer<(int Key, AnyValue Value, int Unit)>
+{
+    public static readonly AttributeKeyComparer Instance = new();
+
+    public bool Equals((int Key, AnyValue Value, int Unit) x, (int Key, AnyValue Value, int Unit) y) =>
+        x.Key == y.Key && x.Unit == y.Unit && x.Value.Equals(y.Value);
+
+    public int GetHashCode((int Key, AnyValue Value, int Unit) obj) => HashCode.Combine(obj.Key, obj.Unit, obj.Value.ValueCase, obj.Value.ValueCase switch
+    {
+        AnyValue.ValueOneofCase.IntValue => HashCode.Combine((uint)obj.Value.IntValue, (uint)((ulong)obj.Value.IntValue >> 32)),
+        AnyValue.ValueOneofCase.StringValue => obj.Value.StringValue.GetHashCode(StringComparison.Ordinal),
+        _ => obj.Value.GetHashCode(),
+    });
+}
+
 /// <summary>Builds a <see cref="ProfilesDictionary"/> whose tables start with their zero values.</summary>
 file sealed class DictionaryBuilder
 {
     private readonly ProfilesDictionary _dictionary = ProfilesDictionaries.WithZeroValues();
 
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal) { [""] = 0 };
-    private readonly Dictionary<(int Key, AnyValue Value, int Unit), int> _attributes = [];
+    private readonly Dictionary<(int Key, AnyValue Value, int Unit), int> _attributes = new(AttributeKeyComparer.Instance);
     private readonly Dictionary<int[], int> _stacks = new(SequenceComparer.Instance) { [[]] = 0 };
 
     public int Add(Mapping mapping) => Append(_dictionary.MappingTable, mapping);
