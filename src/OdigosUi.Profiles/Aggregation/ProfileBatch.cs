@@ -69,8 +69,9 @@ public sealed class ProfileBatch
         AddTo(tree, profile, resolver, receivedUnixNano, allowNewStacks: true).Added;
 
     /// <summary>
-    /// Adds one profile's samples to <paramref name="tree"/>. Without <paramref name="allowNewStacks"/>, samples of
-    /// stacks the tree has never seen are dropped and counted instead (a full buffer keeps what it has).
+    /// Adds one profile's samples to <paramref name="tree"/>. Samples of stacks the tree has never seen are dropped and
+    /// counted instead when <paramref name="allowNewStacks"/> is false or the tree's memory budget cannot hold them
+    /// (a full buffer keeps what it has and still counts the stacks it knows).
     /// </summary>
     public static (int Added, int Dropped) AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano, bool allowNewStacks)
     {
@@ -95,17 +96,19 @@ public sealed class ProfileBatch
             var stackIndex = sample.StackIndex;
             if (!resolver.TryGetCachedNode(stamp, stackIndex, out var node))
             {
-                if (allowNewStacks)
+                var frames = resolver.RootFirst(stackIndex);
+                if (!(allowNewStacks ? tree.TryInternStack(frames, out node) : tree.TryFindStack(frames, out node)))
                 {
-                    node = tree.InternStack(resolver.RootFirst(stackIndex));
-                }
-                else if (!tree.TryFindStack(resolver.RootFirst(stackIndex), out node))
-                {
-                    dropped++;
-                    continue;
+                    node = -1;
                 }
 
                 resolver.CacheNode(stamp, stackIndex, node);
+            }
+
+            if (node < 0)
+            {
+                dropped++;
+                continue;
             }
 
             AddObservations(tree, node, sample, profileTime);
