@@ -5,7 +5,7 @@ public readonly record struct Frame(string Label, string Kind);
 
 /// <summary>
 /// Interns frames by label within a <see cref="MemoryBudget"/>: a frame the budget cannot hold is not interned
-/// (<see cref="Refused"/>), frames already known are always found. Not thread-safe: the owner serializes access.
+/// (<see cref="Refused"/>) and makes the budget full, frames already known are always found. Not thread-safe: the owner serializes access.
 /// </summary>
 public sealed class FrameTable
 {
@@ -57,6 +57,11 @@ public sealed class FrameTable
             return id;
         }
 
+        if (Budget.IsFull)
+        {
+            return Refused;
+        }
+
         var cost = HeapSizes.String(label.Length);
         string? storedKind = kind.Length == 0 ? "" : _kinds.GetValueOrDefault(kind);
         if (storedKind is null)
@@ -66,6 +71,7 @@ public sealed class FrameTable
 
         if (!Budget.CanAfford(cost) || (_frames.Count == _frames.Capacity && !TryGrow(cost)))
         {
+            Budget.MarkFull();
             return Refused;
         }
 
@@ -83,25 +89,20 @@ public sealed class FrameTable
         return id;
     }
 
-    /// <summary>Doubles the frame list and the id dictionary, or grows them by what the budget still allows.</summary>
+    /// <summary>Doubles the frame list and the id dictionary, or grows them by as much as the budget still allows.</summary>
     private bool TryGrow(long entryCost)
     {
         var capacity = _frames.Capacity;
-        var perSlot = FrameSlotBytes + (IdEntryBytes * 5 / 4);
-        var affordable = (Budget.Available - entryCost) / perSlot;
-        var grow = (int)Math.Min(Math.Max(16, capacity), affordable);
-        if (grow < Math.Max(1, capacity / 16))
+        for (var grow = Math.Max(16, capacity); grow >= Math.Max(16, capacity / 32); grow /= 2)
         {
-            return false;
+            if (Budget.TryGrow(_ids, capacity + grow, IdEntryBytes, entryCost + (grow * FrameSlotBytes)))
+            {
+                _frames.Capacity = capacity + grow;
+                return true;
+            }
         }
 
-        if (!Budget.TryGrow(_ids, capacity + grow, IdEntryBytes))
-        {
-            return false;
-        }
-
-        _frames.Capacity = capacity + grow;
-        return true;
+        return false;
     }
 
     private void Sync()

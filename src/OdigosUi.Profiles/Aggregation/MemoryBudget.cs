@@ -9,21 +9,36 @@ public sealed class MemoryBudget(long limit)
 {
     private long _limit = limit;
     private long _used;
+    private volatile bool _exhausted;
 
     /// <summary>A budget that never refuses (the CLI aggregates a whole file); it still counts.</summary>
     public static MemoryBudget Unlimited() => new(long.MaxValue);
 
-    /// <summary>The most bytes the aggregate may hold; lowering it below <see cref="Used"/> makes it full, nothing is freed.</summary>
+    /// <summary>
+    /// The most bytes the aggregate may hold; lowering it below <see cref="Used"/> makes it full (nothing is freed),
+    /// setting it lets new entries be tried again.
+    /// </summary>
     public long Limit
     {
         get => Volatile.Read(ref _limit);
-        set => Volatile.Write(ref _limit, value);
+        set
+        {
+            Volatile.Write(ref _limit, value);
+            _exhausted = false;
+        }
     }
 
     /// <summary>Bytes charged and not released: the aggregate's estimated heap size.</summary>
     public long Used => Volatile.Read(ref _used);
 
-    public bool IsFull => Used >= Limit;
+    /// <summary>
+    /// True once a new frame or stack did not fit (<see cref="MarkFull"/>) or the limit is reached: from then on the
+    /// aggregate only looks frames and stacks up, until the limit is set again.
+    /// </summary>
+    public bool IsFull => _exhausted || Used >= Limit;
+
+    /// <summary>Records that a new frame or stack was refused.</summary>
+    public void MarkFull() => _exhausted = true;
 
     /// <summary>Bytes that can still be charged.</summary>
     public long Available => Math.Max(0, Limit - Used);
@@ -38,7 +53,7 @@ public sealed class MemoryBudget(long limit)
     /// Grows <paramref name="dictionary"/> to hold at least <paramref name="capacity"/> entries when the budget allows
     /// it (the caller then charges the real growth). A dictionary takes the next prime size, at most about 20% more.
     /// </summary>
-    public bool TryGrow<TKey, TValue>(Dictionary<TKey, TValue> dictionary, int capacity, long bytesPerEntry)
+    public bool TryGrow<TKey, TValue>(Dictionary<TKey, TValue> dictionary, int capacity, long bytesPerEntry, long alsoNeeded = 0)
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(dictionary);
@@ -48,7 +63,7 @@ public sealed class MemoryBudget(long limit)
             return true;
         }
 
-        if (!CanAfford(((capacity + (capacity / 4) + 8L) - current) * bytesPerEntry))
+        if (!CanAfford((((capacity + (capacity / 4) + 8L) - current) * bytesPerEntry) + alsoNeeded))
         {
             return false;
         }

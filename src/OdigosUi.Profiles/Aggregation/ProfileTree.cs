@@ -95,7 +95,7 @@ public sealed class ProfileTree
             return true;
         }
 
-        if (rootFirstFrames.Contains(FrameTable.Refused))
+        if (Budget.IsFull || rootFirstFrames.Contains(FrameTable.Refused))
         {
             return false;
         }
@@ -103,6 +103,7 @@ public sealed class ProfileTree
         var (prefix, depth) = LongestPrefix(rootFirstFrames);
         if (!TryReserve(rootFirstFrames.Length - depth))
         {
+            Budget.MarkFull();
             node = -1;
             return false;
         }
@@ -211,13 +212,13 @@ public sealed class ProfileTree
 
     /// <summary>
     /// Makes room for <paramref name="newNodes"/> nodes and one stack in the arrays and indexes when the budget can
-    /// pay for it: the node arrays double, or grow by an eighth near the end of the budget.
+    /// pay for it: the node arrays double, or grow by less near the end of the budget.
     /// </summary>
     private bool TryReserve(int newNodes)
     {
         if (newNodes == 0)
         {
-            return _leaves.TryReserve(1, Budget);
+            return _leaves.TryReserve(1, crowded: false, Budget) || _leaves.TryReserve(1, crowded: true, Budget);
         }
 
         var needed = (long)NodeCount + newNodes;
@@ -226,14 +227,24 @@ public sealed class ProfileTree
             return false;
         }
 
-        var indexCost = _children.GrowthBytes(newNodes) + _leaves.GrowthBytes(1);
+        // Near the end of the budget the indexes fill up further before they double (linear probing stays short).
+        var crowded = !Budget.CanAfford(_children.GrowthBytes(newNodes, crowded: false) + _leaves.GrowthBytes(1, crowded: false) + NodeBytes(needed) - NodeBytes(_parent.Length));
+        var indexCost = _children.GrowthBytes(newNodes, crowded) + _leaves.GrowthBytes(1, crowded);
         var capacity = _parent.Length;
         if (needed > capacity)
         {
-            var doubled = Math.Max(needed, capacity * 2L);
-            capacity = (int)(Budget.CanAfford(indexCost + NodeBytes(doubled) - NodeBytes(_parent.Length))
-                ? doubled
-                : Math.Max(needed, capacity + (capacity / 8L)));
+            // Double, or grow by a quarter, a sixteenth... of that when the budget is short; at least what is needed.
+            var larger = needed;
+            for (long grow = capacity; grow > 0 && larger == needed; grow /= 4)
+            {
+                var candidate = Math.Max(needed, capacity + grow);
+                if (Budget.CanAfford(indexCost + NodeBytes(candidate) - NodeBytes(capacity)))
+                {
+                    larger = candidate;
+                }
+            }
+
+            capacity = (int)larger;
         }
 
         if (!Budget.CanAfford(indexCost + NodeBytes(capacity) - NodeBytes(_parent.Length)))
@@ -249,8 +260,8 @@ public sealed class ProfileTree
             Array.Resize(ref _stackEnd, (capacity + 63) / 64);
         }
 
-        _children.Reserve(newNodes, _parent, _frame);
-        _leaves.TryReserve(1, Budget);
+        _children.Reserve(newNodes, crowded, _parent, _frame);
+        _leaves.TryReserve(1, crowded, Budget);
         return true;
     }
 
@@ -376,22 +387,22 @@ public sealed class ProfileTree
 
         public long Bytes => _slots.Length * 4L;
 
-        /// <summary>The bytes the index grows by to take <paramref name="more"/> nodes (kept at most 3/4 full).</summary>
-        public long GrowthBytes(int more) => (SlotsFor(_count + (long)more) - _slots.Length) * 4L;
+        /// <summary>The bytes the index grows by to take <paramref name="more"/> nodes (kept at most 3/4 full, 7/8 when crowded).</summary>
+        public long GrowthBytes(int more, bool crowded) => (SlotsFor(_count + (long)more, crowded) - _slots.Length) * 4L;
 
-        public void Reserve(int more, int[] parents, int[] frames)
+        public void Reserve(int more, bool crowded, int[] parents, int[] frames)
         {
-            var size = SlotsFor(_count + (long)more);
+            var size = SlotsFor(_count + (long)more, crowded);
             if (size > _slots.Length)
             {
                 Rehash(size, parents, frames);
             }
         }
 
-        private long SlotsFor(long count)
+        private long SlotsFor(long count, bool crowded)
         {
             long size = _slots.Length;
-            while (count * 4 > size * 3)
+            while (crowded ? count * 8 > size * 7 : count * 4 > size * 3)
             {
                 size *= 2;
             }
@@ -432,7 +443,7 @@ public sealed class ProfileTree
 
         public void Insert(int node, int[] parents, int[] frames)
         {
-            if ((_count + 1L) * 4 > _slots.Length * 3L)
+            if ((_count + 1L) * 8 > _slots.Length * 7L)
             {
                 Rehash(_slots.Length * 2L, parents, frames);
             }
@@ -470,12 +481,12 @@ public sealed class ProfileTree
 
         public long Bytes => _hashes.Length * 12L;
 
-        /// <summary>The bytes the index grows by to take <paramref name="more"/> stacks (kept at most half full).</summary>
-        public long GrowthBytes(int more) => (SlotsFor(_count + (long)more) - _hashes.Length) * 12L;
+        /// <summary>The bytes the index grows by to take <paramref name="more"/> stacks (kept at most half full, 3/4 when crowded).</summary>
+        public long GrowthBytes(int more, bool crowded) => (SlotsFor(_count + (long)more, crowded) - _hashes.Length) * 12L;
 
-        public bool TryReserve(int more, MemoryBudget budget)
+        public bool TryReserve(int more, bool crowded, MemoryBudget budget)
         {
-            var size = SlotsFor(_count + (long)more);
+            var size = SlotsFor(_count + (long)more, crowded);
             if (size == _hashes.Length)
             {
                 return true;
@@ -490,10 +501,10 @@ public sealed class ProfileTree
             return true;
         }
 
-        private long SlotsFor(long count)
+        private long SlotsFor(long count, bool crowded)
         {
             long size = _hashes.Length;
-            while (count * 2 > size)
+            while (crowded ? count * 4 > size * 3 : count * 2 > size)
             {
                 size *= 2;
             }
@@ -536,7 +547,7 @@ public sealed class ProfileTree
 
         public void Set(ulong hash, int node)
         {
-            if ((_count + 1L) * 2 > _hashes.Length)
+            if ((_count + 1L) * 4 > _hashes.Length * 3L)
             {
                 Rehash(_hashes.Length * 2L);
             }
@@ -591,7 +602,7 @@ public sealed class TimeBucket(long startUnixNano)
         if (_open is null)
         {
             var reopened = new Dictionary<int, long>();
-            if (!budget.TryGrow(reopened, _nodes.Length + 4, OpenEntryBytes))
+            if (!budget.TryGrow(reopened, _nodes.Length + 4, OpenEntryBytes, HeapSizes.DictionaryObject))
             {
                 return false;
             }
