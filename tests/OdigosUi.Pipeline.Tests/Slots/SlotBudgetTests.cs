@@ -20,25 +20,8 @@ public class SlotBudgetTests
     internal static ProfileBatch FloodBatch(int round, int stacks, int depth, IReadOnlyDictionary<string, string>? resource = null) =>
         ProfileBatch.Create(FloodRequest(round, stacks, depth, resource));
 
-    internal static ExportProfilesServiceRequest FloodRequest(int round, int stacks, int depth, IReadOnlyDictionary<string, string>? resource = null)
-    {
-        var b = new OtlpRequestBuilder();
-        var profile = b.Profile(resource ?? FloodedResource);
-        profile.TimeUnixNano = 0; // filed at the time the slot receives it
-        OtlpRequestBuilder.AddSample(profile, b.StackOf("known", "main"), 1);
-        for (var s = 0; s < stacks; s++)
-        {
-            var frames = new string[depth];
-            for (var d = 0; d < depth; d++)
-            {
-                frames[d] = $"com.example.generated.Flood{round:D4}.Stack{s:D5}.method{d:D3}";
-            }
-
-            OtlpRequestBuilder.AddSample(profile, b.StackOf(frames), 1);
-        }
-
-        return b.Request;
-    }
+    internal static ExportProfilesServiceRequest FloodRequest(int round, int stacks, int depth, IReadOnlyDictionary<string, string>? resource = null) =>
+        FloodPayloads.Request(resource ?? FloodedResource, round, stacks, depth);
 
     private ProfilingSlots Slots(long maxBytes) =>
         new(new SlotOptions { SlotMaxBytes = maxBytes, SlotTtlSeconds = 300 }, _time);
