@@ -30,8 +30,15 @@ public sealed class AppProcess : IAsyncDisposable
     public static Task<AppProcess> StartAsync(params string[] extraArgs) =>
         StartDllAsync(typeof(OdigosUi.Hosting.OdigosUiHost).Assembly.Location, extraArgs);
 
+    /// <summary>Starts the app with extra environment variables (e.g. <c>DOTNET_GCHeapHardLimit</c>).</summary>
+    public static Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartDllAsync(typeof(OdigosUi.Hosting.OdigosUiHost).Assembly.Location, environment, extraArgs);
+
     /// <summary>Starts the odigos-ui.dll at <paramref name="dll"/> (another build, e.g. the one before a change).</summary>
-    public static async Task<AppProcess> StartDllAsync(string dll, params string[] extraArgs)
+    public static Task<AppProcess> StartDllAsync(string dll, params string[] extraArgs) =>
+        StartDllAsync(dll, new Dictionary<string, string>(), extraArgs);
+
+    public static async Task<AppProcess> StartDllAsync(string dll, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         if (!File.Exists(dll))
         {
@@ -41,6 +48,11 @@ public sealed class AppProcess : IAsyncDisposable
         var dataDir = Directory.CreateTempSubdirectory("odigos-ui-load-").FullName;
         int ui = FreePort(), http = FreePort(), grpc = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in new[]
         {
             dll, $"--Ui:Url=http://127.0.0.1:{ui}", $"--Otlp:HttpUrl=http://127.0.0.1:{http}",

@@ -7,6 +7,8 @@ switch (scenario)
     case "ingest":
         await IngestScenario.RunAsync([1, 8, 32], TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 15));
         return 0;
+    case "slot-flood":
+        return await SlotFloodScenario.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 60));
     case "latency":
         await LatencyScenario.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200);
         return 0;
@@ -64,6 +66,6 @@ switch (scenario)
         await OutageScenario.RunAsync(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), reportsPerSecond: 10);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | python-naming [seconds] [python] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | readytorun | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
+        Console.Error.WriteLine("usage: OdigosUi.LoadTest ingest [seconds] | latency [rounds] | slot-memory | slot-flood [seconds] | outage [seconds down] [queue bytes] | profiler-overhead [seconds] [warm-up seconds] [baseline odigos-ui.dll] | profiler-slowdown [repetitions] [rounds] [warm-up seconds] | python-naming [seconds] [python] | unwind-fidelity [seconds] | runtime-naming [seconds] | symbolizer | readytorun | unwind | live-bytes [stacks] [reports] | live-latency [rounds] | live-watchers [watchers] [sources] [seconds] [reports/s per source] | ui-sources [workloads] [circuits] | all");
         return 2;
 }

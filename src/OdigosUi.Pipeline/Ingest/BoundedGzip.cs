@@ -15,12 +15,21 @@ internal static class BoundedGzip
         Ok,
         Corrupt,
         TooLarge,
+
+        /// <summary>The decompressed data did not fit in the request's <see cref="BytesInFlight.Lease"/>.</summary>
+        OverBudget,
     }
+
+    private const string OverBudgetMessage = "the receivers hold as many request bytes as Otlp:MaxBytesInFlight allows; retry later";
 
     public static bool IsGzip(ReadOnlySpan<byte> bytes) => bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 
     /// <summary>Decompresses <paramref name="input"/> into <paramref name="output"/> (owned by the caller on <see cref="Outcome.Ok"/>).</summary>
-    public static Outcome Decompress(ReadOnlyMemory<byte> input, long limit, out PooledBuffer? output, out string? error)
+    public static Outcome Decompress(ReadOnlyMemory<byte> input, long limit, out PooledBuffer? output, out string? error) =>
+        Decompress(input, limit, null, out output, out error);
+
+    /// <summary>As above, with every buffer reserved in <paramref name="lease"/> first.</summary>
+    public static Outcome Decompress(ReadOnlyMemory<byte> input, long limit, BytesInFlight.Lease? lease, out PooledBuffer? output, out string? error)
     {
         output = null;
         var span = input.Span;
@@ -32,7 +41,14 @@ internal static class BoundedGzip
 
         // ISIZE (the uncompressed length mod 2^32) sizes the first buffer; an attacker's value only costs a clamp.
         var sizeHint = BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]);
-        var buffer = new PooledBuffer((int)Math.Min(Math.Min(sizeHint, (ulong)limit + 1), 4L << 20));
+        var initial = (int)Math.Min(Math.Min(sizeHint, (ulong)limit + 1), 4L << 20);
+        var buffer = lease is null ? new PooledBuffer(initial) : PooledBuffer.TryCreate(initial, lease);
+        if (buffer is null)
+        {
+            error = OverBudgetMessage;
+            return Outcome.OverBudget;
+        }
+
         try
         {
             using (var source = AsStream(input))
@@ -41,6 +57,13 @@ internal static class BoundedGzip
                 while (true)
                 {
                     var space = buffer.GetFreeSpace(limit);
+                    if (space.IsEmpty)
+                    {
+                        error = OverBudgetMessage;
+                        buffer.Dispose();
+                        return Outcome.OverBudget;
+                    }
+
                     if (space.Length > limit + 1 - buffer.Length)
                     {
                         space = space[..(int)(limit + 1 - buffer.Length)];

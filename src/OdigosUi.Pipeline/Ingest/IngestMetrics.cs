@@ -30,6 +30,7 @@ public sealed class IngestMetrics : IDisposable
     public const string ProfilesRejected = "odigos_ui.receiver.profiles_rejected";
     public const string SamplesAccepted = "odigos_ui.receiver.samples_accepted";
     public const string RequestBytes = "odigos_ui.receiver.request_bytes";
+    public const string BytesInFlightName = "odigos_ui.receiver.bytes_in_flight";
     public const string TransportTag = "transport";
     public const string OutcomeTag = "outcome";
 
@@ -52,7 +53,7 @@ public sealed class IngestMetrics : IDisposable
     private long _bytesCount;
 
     /// <summary>Creates the instruments on the factory's meter, or on a meter of its own without a factory.</summary>
-    public IngestMetrics(IMeterFactory? meterFactory = null)
+    public IngestMetrics(IMeterFactory? meterFactory = null, BytesInFlight? inFlight = null)
     {
         Meter meter;
         if (meterFactory is null)
@@ -71,6 +72,10 @@ public sealed class IngestMetrics : IDisposable
         _profilesRejected = meter.CreateCounter<long>(ProfilesRejected, "{profile}", "Profiles dropped because they were invalid.");
         _samplesAccepted = meter.CreateCounter<long>(SamplesAccepted, "{sample}", "Samples of the profiles handed to the pipeline.");
         _bytes = meter.CreateCounter<long>(RequestBytes, "By", "Export request bytes received, as sent (compressed when gzip).");
+        if (inFlight is not null)
+        {
+            meter.CreateObservableGauge(BytesInFlightName, () => inFlight.Used, "By", "Request bytes the receivers hold now, against Otlp:MaxBytesInFlight.");
+        }
     }
 
     public Meter Meter { get; }
@@ -122,6 +127,9 @@ public sealed class IngestMetrics : IDisposable
             case IngestStatus.Unavailable:
                 Interlocked.Increment(ref _unavailableCount);
                 break;
+            case IngestStatus.TimedOut:
+                Interlocked.Increment(ref _invalidCount);
+                break;
         }
 
         if (result.AcceptedProfiles > 0)
@@ -152,6 +160,7 @@ public sealed class IngestMetrics : IDisposable
         IngestStatus.Saturated => "saturated",
         IngestStatus.UnsupportedMediaType => "unsupported_media_type",
         IngestStatus.Unavailable => "unavailable",
+        IngestStatus.TimedOut => "timed_out",
         _ => "unknown",
     };
 

@@ -30,6 +30,9 @@ public enum IngestStatus
 
     /// <summary>The pipeline is shutting down; nothing was accepted, retry elsewhere or later.</summary>
     Unavailable,
+
+    /// <summary>The request body did not arrive within <see cref="IngestOptions.BodyReadTimeoutSeconds"/> or came too slowly.</summary>
+    TimedOut,
 }
 
 /// <summary>

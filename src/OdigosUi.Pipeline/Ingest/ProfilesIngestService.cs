@@ -11,9 +11,12 @@ using OdigosUi.Profiles.Validation;
 namespace OdigosUi.Pipeline.Ingest;
 
 /// <summary>
-/// The one transport-agnostic path of received OTLP profiles: admission (a bounded number of requests at once),
-/// size limits, gzip decompression, protobuf or OTLP/JSON parsing, validation, removal of invalid profiles and the
-/// hand-over to the pipeline. The gRPC and HTTP receivers are thin adapters that map its <see cref="IngestResult"/>.
+/// The one transport-agnostic path of received OTLP profiles: admission by bytes in flight (every buffer a request
+/// fills is reserved in <see cref="BytesInFlight"/>), size limits, a body-read deadline, then a bounded number of
+/// requests decoded at once, gzip decompression, protobuf or OTLP/JSON parsing, validation, removal of invalid
+/// profiles and the hand-over to the pipeline. The gRPC and HTTP receivers are thin adapters that map its
+/// <see cref="IngestResult"/>. A body is read before a decoding slot is taken, so slow senders hold only the bytes
+/// they sent, never a slot.
 /// </summary>
 public sealed class ProfilesIngestService : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class ProfilesIngestService : IDisposable
     private readonly IngestOptions _options;
     private readonly SemaphoreSlim _gate;
     private readonly TimeSpan _queueWait;
+    private readonly TimeSpan _bodyReadTimeout;
     private readonly ILogger _logger;
     private volatile bool _stopping;
 
@@ -43,9 +47,14 @@ public sealed class ProfilesIngestService : IDisposable
         _options = options.Clone();
         _gate = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
         _queueWait = TimeSpan.FromMilliseconds(_options.QueueWaitMilliseconds);
+        _bodyReadTimeout = TimeSpan.FromSeconds(_options.BodyReadTimeoutSeconds);
+        InFlight = new BytesInFlight(_options.MaxBytesInFlight);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Metrics = new IngestMetrics(meterFactory);
+        Metrics = new IngestMetrics(meterFactory, InFlight);
     }
+
+    /// <summary>The bytes every receiver holds for requests in progress, against <see cref="IngestOptions.MaxBytesInFlight"/>.</summary>
+    public BytesInFlight InFlight { get; }
 
     public IngestOptions Options => _options.Clone();
 
@@ -63,12 +72,19 @@ public sealed class ProfilesIngestService : IDisposable
     public ValueTask<IngestResult> IngestAsync(ReadOnlyMemory<byte> body, IngestEncoding encoding, bool gzip, CancellationToken cancellationToken) =>
         IngestAsync(body, encoding, gzip, HttpTransport, cancellationToken);
 
+    /// <remarks>The body (a gRPC message already buffered by the transport) is admitted by its size before anything else.</remarks>
     public async ValueTask<IngestResult> IngestAsync(ReadOnlyMemory<byte> body, IngestEncoding encoding, bool gzip, string transport, CancellationToken cancellationToken)
     {
         Metrics.RecordBytes(transport, body.Length);
         if (Precheck(body.Length) is { } refused)
         {
             return Finish(transport, refused);
+        }
+
+        using var lease = InFlight.Open();
+        if (!lease.TryAdd(body.Length))
+        {
+            return Finish(transport, OverBudgetResult());
         }
 
         if (!await EnterAsync(cancellationToken).ConfigureAwait(false))
@@ -78,7 +94,7 @@ public sealed class ProfilesIngestService : IDisposable
 
         try
         {
-            return Finish(transport, await DecodeAndConsumeAsync(body, encoding, gzip, cancellationToken).ConfigureAwait(false));
+            return Finish(transport, await DecodeAndConsumeAsync(body, encoding, gzip, lease, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -87,10 +103,12 @@ public sealed class ProfilesIngestService : IDisposable
     }
 
     /// <summary>
-    /// Reads a request body from <paramref name="body"/> and ingests it. The admission slot is taken before the body is
-    /// read, so at most <see cref="IngestOptions.MaxConcurrentRequests"/> bodies are buffered at once, and reading stops
-    /// past <see cref="IngestOptions.MaxRequestBytes"/>. Exceptions of <paramref name="body"/> (a client that went away,
-    /// a malformed chunked body) propagate.
+    /// Reads a request body from <paramref name="body"/> and ingests it. The body is admitted by the buffer it fills as
+    /// it arrives (at most <see cref="IngestOptions.MaxBytesInFlight"/> over all requests, else saturated), must arrive
+    /// within <see cref="IngestOptions.BodyReadTimeoutSeconds"/> (else timed out), and reading stops past
+    /// <see cref="IngestOptions.MaxRequestBytes"/>; only then does it wait for one of the
+    /// <see cref="IngestOptions.MaxConcurrentRequests"/> decoding slots. Exceptions of <paramref name="body"/> (a client
+    /// that went away, a malformed chunked body, a body slower than the minimum data rate) propagate.
     /// </summary>
     public async ValueTask<IngestResult> IngestAsync(Stream body, long? contentLength, IngestEncoding encoding, bool gzip, string transport, CancellationToken cancellationToken)
     {
@@ -101,6 +119,40 @@ public sealed class ProfilesIngestService : IDisposable
             return Finish(transport, refused);
         }
 
+        var limit = _options.MaxRequestBytes;
+        using var lease = InFlight.Open();
+
+        // The first buffer is what a declared length needs, up to 64 KiB; it grows as bytes actually arrive.
+        using var buffer = PooledBuffer.TryCreate((int)Math.Min(Math.Min(contentLength ?? 64 * 1024, 64 * 1024), limit + 1), lease);
+        if (buffer is null)
+        {
+            return Finish(transport, OverBudgetResult());
+        }
+
+        ReadOutcome outcome;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(_bodyReadTimeout);
+            try
+            {
+                outcome = await buffer.ReadToEndAsync(body, limit, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Metrics.RecordBytes(transport, buffer.Length);
+                return Finish(transport, TimedOutResult($"the request body did not arrive within {_options.BodyReadTimeoutSeconds} s ({buffer.Length} bytes read)"));
+            }
+        }
+
+        Metrics.RecordBytes(transport, buffer.Length);
+        switch (outcome)
+        {
+            case ReadOutcome.TooLarge:
+                return Finish(transport, TooLargeResult($"the request body is larger than the limit of {limit} bytes"));
+            case ReadOutcome.OverBudget:
+                return Finish(transport, OverBudgetResult());
+        }
+
         if (!await EnterAsync(cancellationToken).ConfigureAwait(false))
         {
             return Finish(transport, SaturatedResult());
@@ -108,22 +160,16 @@ public sealed class ProfilesIngestService : IDisposable
 
         try
         {
-            var limit = _options.MaxRequestBytes;
-            using var buffer = new PooledBuffer((int)Math.Min(contentLength ?? 64 * 1024, limit + 1));
-            var complete = await buffer.ReadToEndAsync(body, limit, cancellationToken).ConfigureAwait(false);
-            Metrics.RecordBytes(transport, buffer.Length);
-            if (!complete)
-            {
-                return Finish(transport, TooLargeResult($"the request body is larger than the limit of {limit} bytes"));
-            }
-
-            return Finish(transport, await DecodeAndConsumeAsync(buffer.Memory, encoding, gzip, cancellationToken).ConfigureAwait(false));
+            return Finish(transport, await DecodeAndConsumeAsync(buffer.Memory, encoding, gzip, lease, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    /// <summary>Counts a request whose body came slower than the transport's minimum data rate and returns its result.</summary>
+    public IngestResult TimedOut(string message, string transport) => Finish(transport, TimedOutResult(message));
 
     /// <summary>A request that a transport already decoded (gRPC). It is modified: invalid profiles are removed.</summary>
     public ValueTask<IngestResult> IngestAsync(ExportProfilesServiceRequest request, CancellationToken cancellationToken) =>
@@ -178,7 +224,7 @@ public sealed class ProfilesIngestService : IDisposable
     private async ValueTask<bool> EnterAsync(CancellationToken cancellationToken) =>
         _gate.Wait(0, CancellationToken.None) || (_queueWait > TimeSpan.Zero && await _gate.WaitAsync(_queueWait, cancellationToken).ConfigureAwait(false));
 
-    private async ValueTask<IngestResult> DecodeAndConsumeAsync(ReadOnlyMemory<byte> body, IngestEncoding encoding, bool gzip, CancellationToken cancellationToken)
+    private async ValueTask<IngestResult> DecodeAndConsumeAsync(ReadOnlyMemory<byte> body, IngestEncoding encoding, bool gzip, BytesInFlight.Lease lease, CancellationToken cancellationToken)
     {
         if (body.IsEmpty)
         {
@@ -195,10 +241,12 @@ public sealed class ProfilesIngestService : IDisposable
         {
             if (gzip || BoundedGzip.IsGzip(body.Span))
             {
-                switch (BoundedGzip.Decompress(body, _options.MaxRequestBytes, out decompressed, out var error))
+                switch (BoundedGzip.Decompress(body, _options.MaxRequestBytes, lease, out decompressed, out var error))
                 {
                     case BoundedGzip.Outcome.TooLarge:
                         return TooLargeResult(error!);
+                    case BoundedGzip.Outcome.OverBudget:
+                        return OverBudgetResult();
                     case BoundedGzip.Outcome.Corrupt:
                         return InvalidResult(error!);
                 }
@@ -387,6 +435,11 @@ public sealed class ProfilesIngestService : IDisposable
 
     private IngestResult SaturatedResult(string? message = null) => IngestResult.Refused(IngestStatus.Saturated,
         message ?? $"too many export requests at once (limit {_options.MaxConcurrentRequests}); retry later");
+
+    private IngestResult OverBudgetResult() => IngestResult.Refused(IngestStatus.Saturated,
+        $"the receivers hold as many request bytes as Otlp:MaxBytesInFlight ({_options.MaxBytesInFlight}) allows; retry later");
+
+    private static IngestResult TimedOutResult(string message) => IngestResult.Refused(IngestStatus.TimedOut, message);
 
     private static IngestResult UnavailableResult() => IngestResult.Refused(IngestStatus.Unavailable, "the receiver is shutting down; retry later");
 

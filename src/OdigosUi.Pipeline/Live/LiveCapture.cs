@@ -3,7 +3,7 @@ using OdigosUi.Profiles.Model;
 
 namespace OdigosUi.Pipeline.Live;
 
-/// <summary>What a <see cref="LiveCursor"/> read of a slot under the slots' lock; immutable, so the diff runs outside it.</summary>
+/// <summary>What a <see cref="LiveCursor"/> read of a slot under the slot's own lock; immutable, so the diff runs outside it.</summary>
 internal sealed class LiveCapture
 {
     public static readonly LiveCapture Unchanged = new(LiveCaptureKind.Unchanged);

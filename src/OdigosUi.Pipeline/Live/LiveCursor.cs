@@ -54,7 +54,7 @@ public sealed class LiveCursor
     public long EstimatedBytes => _self.Length * 8L;
 
     /// <summary>
-    /// Reads what changed since the last update; called under the slots' lock. When nothing changed this compares
+    /// Reads what changed since the last update; called under the slot's own lock. When nothing changed this compares
     /// versions (and, for a sliding window, finds the first bucket in it) and copies nothing.
     /// </summary>
     internal LiveCapture Capture(ProfilingSlot? slot, DateTimeOffset now)

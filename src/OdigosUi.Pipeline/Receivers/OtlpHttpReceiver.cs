@@ -47,6 +47,7 @@ public static class OtlpHttpReceiver
         IngestStatus.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         IngestStatus.Saturated => StatusCodes.Status429TooManyRequests,
         IngestStatus.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        IngestStatus.TimedOut => StatusCodes.Status408RequestTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -58,6 +59,7 @@ public static class OtlpHttpReceiver
         IngestStatus.UnsupportedMediaType => 3,
         IngestStatus.Saturated => 8,
         IngestStatus.Unavailable => 14, // UNAVAILABLE
+        IngestStatus.TimedOut => 4, // DEADLINE_EXCEEDED
         _ => 2, // UNKNOWN
     };
 
@@ -106,6 +108,11 @@ public static class OtlpHttpReceiver
         {
             result = await ingest.IngestAsync(request.Body, request.ContentLength, encoding, gzip, ProfilesIngestService.HttpTransport, context.RequestAborted);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's minimum data rate (Otlp:MinRequestBodyBytesPerSecond): a sender trickling its body.
+            result = ingest.TimedOut($"the request body arrived too slowly: {e.Message}", ProfilesIngestService.HttpTransport);
+        }
         catch (BadHttpRequestException e)
         {
             // A malformed body framing (e.g. broken chunked encoding): still the client's fault.
@@ -150,9 +157,10 @@ public static class OtlpHttpReceiver
                 response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
 
-            if (result.Status == IngestStatus.TooLarge && (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)))
+            if (result.Status is IngestStatus.TooLarge or IngestStatus.TimedOut or IngestStatus.Saturated
+                && (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)))
             {
-                // The rest of an oversized body is not read: close instead of draining it to keep the connection.
+                // The rest of the body may not have been read: close instead of draining it to keep the connection.
                 response.Headers.Connection = "close";
             }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -122,6 +123,13 @@ public static class OtlpReceiverEndpoints
                 ? HttpProtocols.Http1AndHttp2
                 : HttpProtocols.Http1;
             Listen(kestrel, receivers.HttpUrl, ReceiverEndpointKind.OtlpHttp, httpProtocols, addresses);
+
+            // Server-wide (Kestrel has no per-endpoint limits); the UI's own requests are small and quick.
+            var limits = UnvalidatedIngestOptions(configuration);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = Math.Clamp(limits.MaxConcurrentStreams, 1, 10_000);
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
+                ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5))
+                : null;
         });
 
         return builder;
@@ -151,6 +159,8 @@ public static class OtlpReceiverEndpoints
         });
 
         services.AddGrpc();
+        services.TryAddSingleton<OtlpGrpcReceiver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OtlpGrpcReceiver>, OtlpGrpcMethodProvider>());
 
         // After AddGrpc, so this runs after gRPC copies its global defaults (4 MB) into the per-service options.
         // Read without validation (mapping the service resolves these options): start-up validation reports bad values.

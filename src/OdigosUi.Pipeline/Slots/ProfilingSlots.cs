@@ -21,7 +21,10 @@ public sealed record SlotSnapshot(ProfileSnapshot? Snapshot, ProfileType? Type, 
 /// <summary>
 /// The on-demand UI buffer: only Sources with an open slot are kept, each aggregated (interned frames and stacks,
 /// counts per time bucket) so an update costs what is new. Bounded by slot count (least recently viewed evicted),
-/// bytes per slot (a full slot keeps counting known stacks and drops new ones) and idle TTL. One lock guards all.
+/// bytes per slot (each new frame, stack and bucket entry is charged to the slot's budget; a full slot keeps counting
+/// the stacks it knows and drops the samples that need new ones) and idle TTL. Locks: <c>_lock</c> guards which
+/// slots exist and the options, and is held only to find, add or remove slots; each slot's data has its own gate,
+/// taken without <c>_lock</c> held, so ingest into one slot never waits for a snapshot of another.
 /// </summary>
 public sealed class ProfilingSlots : IProfilesConsumer
 {
@@ -31,6 +34,7 @@ public sealed class ProfilingSlots : IProfilesConsumer
     private SlotOptions _options;
     private long _evicted;
     private long _expired;
+    private long _dropped;
 
     public ProfilingSlots(SlotOptions options, TimeProvider? time = null)
     {
@@ -38,7 +42,7 @@ public sealed class ProfilingSlots : IProfilesConsumer
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Raised outside the lock after slots open, close or receive data; carries only the Source.</summary>
+    /// <summary>Raised outside the locks after slots open, close or receive data; carries only the Source.</summary>
     public event Action<SourceKey>? Changed;
 
     public SlotOptions Options
@@ -56,34 +60,22 @@ public sealed class ProfilingSlots : IProfilesConsumer
 
     public long ExpiredCount => Interlocked.Read(ref _expired);
 
-    public long TotalBytes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _slots.Values.Sum(slot => slot.EstimatedBytes);
-            }
-        }
-    }
+    /// <summary>Samples every slot dropped since start because its budget could not hold their new frames or stacks.</summary>
+    public long DroppedSamplesTotal => Interlocked.Read(ref _dropped);
 
-    public bool IsOpen(SourceKey source)
-    {
-        lock (_lock)
-        {
-            return _slots.ContainsKey(source);
-        }
-    }
+    public long TotalBytes => AllSlots().Sum(slot => slot.EstimatedBytes);
+
+    public bool IsOpen(SourceKey source) => Find(source) is not null;
 
     /// <summary>Opens (or touches) the slot of <paramref name="source"/>, evicting the least recently viewed when all are taken.</summary>
     public SlotInfo Open(SourceKey source)
     {
-        SlotInfo info;
+        ProfilingSlot slot;
         SourceKey? evicted = null;
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            if (!_slots.TryGetValue(source, out var slot))
+            if (!_slots.TryGetValue(source, out slot!))
             {
                 if (_slots.Count >= _options.MaxSlots)
                 {
@@ -93,14 +85,14 @@ public sealed class ProfilingSlots : IProfilesConsumer
                     _evicted++;
                 }
 
-                slot = new ProfilingSlot(source, now, Aggregation());
+                slot = new ProfilingSlot(source, now, Aggregation(), _options.SlotMaxBytes);
                 _slots.Add(source, slot);
             }
 
             slot.LastViewedAt = now;
-            info = Describe(slot);
         }
 
+        var info = Describe(slot);
         if (evicted is { } gone)
         {
             Changed?.Invoke(gone);
@@ -128,55 +120,57 @@ public sealed class ProfilingSlots : IProfilesConsumer
 
     public bool Clear(SourceKey source)
     {
+        ProfilingSlot? slot;
+        AggregationOptions aggregation;
         lock (_lock)
         {
-            if (!_slots.TryGetValue(source, out var slot))
-            {
-                return false;
-            }
+            slot = _slots.GetValueOrDefault(source);
+            aggregation = Aggregation();
+        }
 
-            slot.Clear(Aggregation());
+        if (slot is null)
+        {
+            return false;
+        }
+
+        lock (slot.Gate)
+        {
+            slot.Clear(aggregation);
         }
 
         Changed?.Invoke(source);
         return true;
     }
 
-    public IReadOnlyList<SlotInfo> List()
-    {
-        lock (_lock)
-        {
-            return [.. _slots.Values.OrderBy(s => s.Source.ToString(), StringComparer.Ordinal).Select(Describe)];
-        }
-    }
+    public IReadOnlyList<SlotInfo> List() =>
+        [.. AllSlots().OrderBy(s => s.Source.ToString(), StringComparer.Ordinal).Select(Describe)];
 
     /// <summary>Time bucket entries held by a slot (all profile types), for memory accounting.</summary>
     public long BucketEntries(SourceKey source)
     {
-        lock (_lock)
+        if (Find(source) is not { } slot)
         {
-            return _slots.TryGetValue(source, out var slot) ? slot.ProfileTypes.Sum(t => slot.Tree(t)!.Buckets.Sum(b => (long)b.Count)) : 0;
+            return 0;
+        }
+
+        lock (slot.Gate)
+        {
+            return slot.ProfileTypes.Sum(t => slot.Tree(t)!.Buckets.Sum(b => (long)b.Count));
         }
     }
 
-    public SlotInfo? Get(SourceKey source)
-    {
-        lock (_lock)
-        {
-            return _slots.TryGetValue(source, out var slot) ? Describe(slot) : null;
-        }
-    }
+    public SlotInfo? Get(SourceKey source) => Find(source) is { } slot ? Describe(slot) : null;
 
     /// <summary>Reads the flame graph of a slot (and counts as a view); null when the slot is not open.</summary>
     public SlotSnapshot? Snapshot(SourceKey source, ProfileType? type, TimeWindow window)
     {
-        lock (_lock)
+        if (Find(source) is not { } slot)
         {
-            if (!_slots.TryGetValue(source, out var slot))
-            {
-                return null;
-            }
+            return null;
+        }
 
+        lock (slot.Gate)
+        {
             slot.LastViewedAt = _time.GetUtcNow();
             var available = slot.ProfileTypes.OrderBy(t => t.ToString(), StringComparer.Ordinal).ToList();
             var chosen = type ?? ProfileType.PickDefault(available);
@@ -188,45 +182,47 @@ public sealed class ProfilingSlots : IProfilesConsumer
     /// <summary>Counts as a view of the slot, so it does not expire; false when it is not open (it is not reopened).</summary>
     public bool Touch(SourceKey source)
     {
-        lock (_lock)
+        if (Find(source) is not { } slot)
         {
-            if (!_slots.TryGetValue(source, out var slot))
-            {
-                return false;
-            }
-
-            slot.LastViewedAt = _time.GetUtcNow();
-            return true;
+            return false;
         }
+
+        slot.LastViewedAt = _time.GetUtcNow();
+        return true;
     }
 
     /// <summary>
     /// The next live update for <paramref name="cursor"/> from the slot of <paramref name="source"/> (counts as a
     /// view): null when nothing changed since the cursor's last update, a <see cref="ProfileUpdate.Closed"/> update
-    /// once when the slot is gone. Versions are compared under the lock; the tree is copied only when it changed.
+    /// once when the slot is gone. Versions are compared under the slot's gate; the tree is copied only when it changed.
     /// </summary>
     public ProfileUpdate? NextUpdate(SourceKey source, LiveCursor cursor)
     {
         ArgumentNullException.ThrowIfNull(cursor);
         LiveCapture capture;
-        lock (_lock)
+        var slot = Find(source);
+        if (slot is null)
         {
-            var now = _time.GetUtcNow();
-            if (_slots.TryGetValue(source, out var slot))
+            capture = cursor.Capture(null, _time.GetUtcNow());
+        }
+        else
+        {
+            lock (slot.Gate)
             {
+                var now = _time.GetUtcNow();
                 slot.LastViewedAt = now;
+                capture = cursor.Capture(slot, now);
             }
-
-            capture = cursor.Capture(slot, now);
         }
 
         return cursor.Apply(capture);
     }
 
-    /// <summary>Adds the profiles of Sources with an open slot; others are ignored.</summary>
+    /// <summary>Adds the profiles of Sources with an open slot, each under its own slot's gate; others are ignored.</summary>
     public ValueTask<ConsumeStatus> ConsumeAsync(ProfileBatch batch, CancellationToken cancellationToken)
     {
-        List<SourceKey>? changed = null;
+        ArgumentNullException.ThrowIfNull(batch);
+        List<(ProfilingSlot Slot, List<BatchProfile> Profiles)>? targets = null;
         lock (_lock)
         {
             if (_slots.Count == 0)
@@ -234,8 +230,6 @@ public sealed class ProfilingSlots : IProfilesConsumer
                 return ValueTask.FromResult(ConsumeStatus.Accepted);
             }
 
-            var received = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000;
-            Dictionary<SourceKey, StackResolver>? resolvers = null;
             foreach (var profile in batch.Profiles)
             {
                 if (!_slots.TryGetValue(profile.Source, out var slot))
@@ -243,48 +237,53 @@ public sealed class ProfilingSlots : IProfilesConsumer
                     continue;
                 }
 
-                resolvers ??= [];
-                if (!resolvers.TryGetValue(profile.Source, out var resolver))
+                targets ??= [];
+                var index = targets.FindIndex(t => t.Slot == slot);
+                if (index < 0)
                 {
-                    resolver = new StackResolver(batch.Dictionary, slot.Frames);
-                    resolvers.Add(profile.Source, resolver);
+                    targets.Add((slot, [profile]));
                 }
-
-                var full = slot.EstimatedBytes >= _options.SlotMaxBytes;
-                var (added, dropped) = ProfileBatch.AddTo(slot.GetOrAddTree(profile.Type), profile, resolver, received, allowNewStacks: !full);
-                slot.DroppedSamples += dropped;
-                slot.Added(added);
-                changed ??= [];
-                if (!changed.Contains(profile.Source))
+                else
                 {
-                    changed.Add(profile.Source);
-                }
-            }
-
-            if (resolvers is not null)
-            {
-                foreach (var resolver in resolvers.Values)
-                {
-                    resolver.Dispose();
+                    targets[index].Profiles.Add(profile);
                 }
             }
         }
 
-        if (changed is not null)
+        if (targets is null)
         {
-            foreach (var source in changed)
+            return ValueTask.FromResult(ConsumeStatus.Accepted);
+        }
+
+        var received = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000;
+        foreach (var (slot, profiles) in targets)
+        {
+            lock (slot.Gate)
             {
-                Changed?.Invoke(source);
+                using var resolver = new StackResolver(batch.Dictionary, slot.Frames);
+                foreach (var profile in profiles)
+                {
+                    var samples = profile.Profile.Samples.Count;
+                    var (added, dropped) = slot.GetOrAddTree(profile.Type) is { } tree
+                        ? ProfileBatch.AddTo(tree, profile, resolver, received, allowNewStacks: !slot.Full)
+                        : (0, samples);
+                    slot.Added(added, dropped);
+                    Interlocked.Add(ref _dropped, dropped);
+                }
             }
+
+            Changed?.Invoke(slot.Source);
         }
 
         return ValueTask.FromResult(ConsumeStatus.Accepted);
     }
 
-    /// <summary>Applies new limits now: extra slots are evicted least recently viewed first.</summary>
+    /// <summary>Applies new limits now: extra slots are evicted least recently viewed first, every slot gets the new byte budget.</summary>
     public void Reconfigure(SlotOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         List<SourceKey> evicted = [];
+        List<ProfilingSlot> kept;
         lock (_lock)
         {
             _options = options.Clone();
@@ -294,6 +293,17 @@ public sealed class ProfilingSlots : IProfilesConsumer
                 _slots.Remove(victim.Source);
                 evicted.Add(victim.Source);
                 _evicted++;
+            }
+
+            kept = [.. _slots.Values];
+        }
+
+        foreach (var slot in kept)
+        {
+            // Under the gate: a clear replaces the slot's budget and must not lose the new limit.
+            lock (slot.Gate)
+            {
+                slot.Budget.Limit = options.SlotMaxBytes;
             }
         }
 
@@ -323,23 +333,41 @@ public sealed class ProfilingSlots : IProfilesConsumer
         return expired.Count;
     }
 
+    private ProfilingSlot? Find(SourceKey source)
+    {
+        lock (_lock)
+        {
+            return _slots.GetValueOrDefault(source);
+        }
+    }
+
+    private List<ProfilingSlot> AllSlots()
+    {
+        lock (_lock)
+        {
+            return [.. _slots.Values];
+        }
+    }
+
     private AggregationOptions Aggregation() => new()
     {
         BucketWidth = TimeSpan.FromSeconds(_options.BucketSeconds),
         MaxBuckets = _options.MaxBuckets,
     };
 
-    private SlotInfo Describe(ProfilingSlot slot)
+    private static SlotInfo Describe(ProfilingSlot slot)
     {
-        var bytes = slot.EstimatedBytes;
-        return new SlotInfo(
-            slot.Source,
-            slot.OpenedAt,
-            slot.LastViewedAt,
-            slot.SampleCount,
-            slot.DroppedSamples,
-            bytes,
-            bytes >= _options.SlotMaxBytes,
-            [.. slot.ProfileTypes.Select(t => t.ToString()).Order(StringComparer.Ordinal)]);
+        lock (slot.Gate)
+        {
+            return new SlotInfo(
+                slot.Source,
+                slot.OpenedAt,
+                slot.LastViewedAt,
+                slot.SampleCount,
+                slot.DroppedSamples,
+                slot.EstimatedBytes,
+                slot.Full,
+                [.. slot.ProfileTypes.Select(t => t.ToString()).Order(StringComparer.Ordinal)]);
+        }
     }
 }

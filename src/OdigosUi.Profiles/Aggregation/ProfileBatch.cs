@@ -83,9 +83,9 @@ public sealed class ProfileBatch
         AddTo(tree, profile, resolver, receivedUnixNano, allowNewStacks: true).Added;
 
     /// <summary>
-    /// Adds one profile's samples to <paramref name="tree"/>. Without <paramref name="allowNewStacks"/>, samples of
-    /// stacks the tree has never seen are dropped and counted instead, and no frame is interned (a full buffer keeps
-    /// what it has and only looks up).
+    /// Adds one profile's samples to <paramref name="tree"/>. Samples of stacks the tree has never seen are dropped and
+    /// counted instead when <paramref name="allowNewStacks"/> is false (no frame is interned then: a full buffer only
+    /// looks up) or the tree's memory budget cannot hold them.
     /// </summary>
     public static (int Added, int Dropped) AddTo(ProfileTree tree, BatchProfile profile, StackResolver resolver, long receivedUnixNano, bool allowNewStacks)
     {
@@ -112,15 +112,23 @@ public sealed class ProfileBatch
             {
                 if (allowNewStacks)
                 {
-                    node = tree.InternStack(resolver.RootFirst(stackIndex));
+                    if (!tree.TryInternStack(resolver.RootFirst(stackIndex), out node))
+                    {
+                        node = -1;
+                    }
                 }
                 else if (!resolver.TryFindRootFirst(stackIndex, out var frames) || !tree.TryFindStack(frames, out node))
                 {
-                    dropped++;
-                    continue;
+                    node = -1;
                 }
 
                 resolver.CacheNode(stamp, stackIndex, node);
+            }
+
+            if (node < 0)
+            {
+                dropped++;
+                continue;
             }
 
             AddObservations(tree, node, sample, profileTime);

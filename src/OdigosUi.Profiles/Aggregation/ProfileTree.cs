@@ -9,7 +9,9 @@ namespace OdigosUi.Profiles.Aggregation;
 /// </summary>
 /// <remarks>
 /// Memory is what a slot's history costs, so nodes are stored as parallel arrays (16 bytes and a bit each) and
-/// looked up through open-addressing tables of node ids (about 6 bytes per node) instead of dictionaries.
+/// looked up through open-addressing tables of node ids (about 6 bytes per node) instead of dictionaries. Every
+/// growth is charged to the frame table's <see cref="MemoryBudget"/> before it is made: a stack the budget cannot
+/// hold is not interned, and a bucket entry that does not fit first pushes the oldest bucket out.
 /// </remarks>
 public sealed class ProfileTree
 {
@@ -26,16 +28,25 @@ public sealed class ProfileTree
     private long[] _self = new long[64];
     private ulong[] _stackEnd = new ulong[1];
     private long _bucketBytes;
+    private long _charged;
 
     public ProfileTree(FrameTable frames, ProfileType type, AggregationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(frames);
         Frames = frames;
         Type = type;
         Options = options;
         _parent[Root] = -1;
         _frame[Root] = -1;
         NodeCount = 1;
+        Sync();
     }
+
+    /// <summary>What a new, empty tree costs, so an owner can tell whether one more fits.</summary>
+    public const long EmptyBytes = (64 * 16) + 8 + (64 * 4) + (16 * 12) + FixedBytes;
+
+    private const long FixedBytes = 256 + (9 * HeapSizes.ArrayHeader);
+    private const long BucketObjectBytes = 64;
 
     public FrameTable Frames { get; }
 
@@ -59,33 +70,65 @@ public sealed class ProfileTree
 
     /// <summary>Heap bytes of the node arrays, indexes and buckets, capacity included (frames are counted by their table).</summary>
     public long EstimatedBytes =>
-        (_parent.Length * 16L) + (_stackEnd.Length * 8L) + _children.Bytes + _leaves.Bytes + _bucketBytes + (_buckets.Count * 64L);
+        FixedBytes + (_parent.Length * 16L) + (_stackEnd.Length * 8L) + _children.Bytes + _leaves.Bytes + _bucketBytes + (_buckets.Count * BucketObjectBytes);
+
+    private MemoryBudget Budget => Frames.Budget;
 
     public IReadOnlyList<TimeBucket> Buckets => _buckets;
 
     private bool IsStackEnd(int node) => (_stackEnd[node >> 6] & (1UL << node)) != 0;
 
     /// <summary>The node of the stack whose frames are <paramref name="rootFirstFrames"/>, created when new.</summary>
-    public int InternStack(ReadOnlySpan<int> rootFirstFrames)
+    /// <exception cref="InvalidOperationException">The budget cannot hold it (see <see cref="TryInternStack"/>).</exception>
+    public int InternStack(ReadOnlySpan<int> rootFirstFrames) =>
+        TryInternStack(rootFirstFrames, out var node) ? node : throw new InvalidOperationException("The tree's memory budget cannot hold the stack.");
+
+    /// <summary>
+    /// The node of the stack whose frames are <paramref name="rootFirstFrames"/>, created when new and the budget can
+    /// hold its new nodes; false when it is new and does not fit, or names a frame the frame table refused.
+    /// </summary>
+    public bool TryInternStack(ReadOnlySpan<int> rootFirstFrames, out int node)
     {
         // A stack seen before is found by the hash of its frames and checked against the parent links: one probe
         // and a walk over a few nodes instead of one index probe per frame.
         var hash = Hash(rootFirstFrames);
-        var known = _leaves.Find(hash, this, rootFirstFrames);
-        if (known >= 0)
+        node = _leaves.Find(hash, this, rootFirstFrames);
+        if (node >= 0)
         {
-            return known;
+            return true;
         }
 
-        var leaf = Walk(rootFirstFrames, create: true);
-        _leaves.Set(hash, leaf);
-        return leaf;
+        if (Budget.IsFull || rootFirstFrames.Contains(FrameTable.Refused))
+        {
+            return false;
+        }
+
+        var (prefix, depth) = LongestPrefix(rootFirstFrames);
+        if (!TryReserve(rootFirstFrames.Length - depth))
+        {
+            Budget.MarkFull();
+            node = -1;
+            return false;
+        }
+
+        node = prefix;
+        foreach (var frame in rootFirstFrames[depth..])
+        {
+            var child = AddNode(node, frame);
+            _children.Insert(child, _parent, _frame);
+            node = child;
+        }
+
+        _leaves.Set(hash, node);
+        Sync();
+        return true;
     }
 
     /// <summary>Finds the node of an existing stack without creating anything.</summary>
     public bool TryFindStack(ReadOnlySpan<int> rootFirstFrames, out int node)
     {
-        node = Walk(rootFirstFrames, create: false);
+        var (prefix, depth) = LongestPrefix(rootFirstFrames);
+        node = depth == rootFirstFrames.Length ? prefix : -1;
         return node >= 0;
     }
 
@@ -96,7 +139,20 @@ public sealed class ProfileTree
         _stackEnd[node >> 6] |= 1UL << node;
         TotalValue = SaturatingAdd(TotalValue, value);
         Version++;
-        BucketFor(unixNano)?.Add(node, value, ref _bucketBytes);
+        var bucket = BucketFor(unixNano);
+        while (bucket is not null && !bucket.TryAdd(node, value, Budget, ref _bucketBytes))
+        {
+            // The budget is spent: the oldest window data goes first; with nothing older left, the value is kept in
+            // the all-time view only.
+            if (_buckets.Count < 2 || _buckets[0] == bucket)
+            {
+                break;
+            }
+
+            DropOldestBucket();
+        }
+
+        Sync();
     }
 
     public void CountSamples(int count) => SampleCount += count;
@@ -146,27 +202,94 @@ public sealed class ProfileTree
         return new ProfileSnapshot(Type, Period, parent, frame, self, present, frames);
     }
 
-    private int Walk(ReadOnlySpan<int> rootFirstFrames, bool create)
+    /// <summary>The deepest existing node along <paramref name="rootFirstFrames"/> and how many frames it matches.</summary>
+    private (int Node, int Depth) LongestPrefix(ReadOnlySpan<int> rootFirstFrames)
     {
         var node = Root;
-        foreach (var frame in rootFirstFrames)
+        for (var depth = 0; depth < rootFirstFrames.Length; depth++)
         {
-            var child = _children.Find(node, frame, _parent, _frame);
+            var child = _children.Find(node, rootFirstFrames[depth], _parent, _frame);
             if (child < 0)
             {
-                if (!create)
-                {
-                    return -1;
-                }
-
-                child = AddNode(node, frame);
-                _children.Insert(child, _parent, _frame);
+                return (node, depth);
             }
 
             node = child;
         }
 
-        return node;
+        return (node, rootFirstFrames.Length);
+    }
+
+    /// <summary>
+    /// Makes room for <paramref name="newNodes"/> nodes and one stack in the arrays and indexes when the budget can
+    /// pay for it: the node arrays double, or grow by less near the end of the budget.
+    /// </summary>
+    private bool TryReserve(int newNodes)
+    {
+        if (newNodes == 0)
+        {
+            return _leaves.TryReserve(1, crowded: false, Budget) || _leaves.TryReserve(1, crowded: true, Budget);
+        }
+
+        var needed = (long)NodeCount + newNodes;
+        if (needed > Array.MaxLength / 2)
+        {
+            return false;
+        }
+
+        // Near the end of the budget the indexes fill up further before they double (linear probing stays short).
+        var crowded = !Budget.CanAfford(_children.GrowthBytes(newNodes, crowded: false) + _leaves.GrowthBytes(1, crowded: false) + NodeBytes(needed) - NodeBytes(_parent.Length));
+        var indexCost = _children.GrowthBytes(newNodes, crowded) + _leaves.GrowthBytes(1, crowded);
+        var capacity = _parent.Length;
+        if (needed > capacity)
+        {
+            // Double, or grow by a quarter, a sixteenth... of that when the budget is short; at least what is needed.
+            var larger = needed;
+            for (long grow = capacity; grow > 0 && larger == needed; grow /= 4)
+            {
+                var candidate = Math.Max(needed, capacity + grow);
+                if (Budget.CanAfford(indexCost + NodeBytes(candidate) - NodeBytes(capacity)))
+                {
+                    larger = candidate;
+                }
+            }
+
+            capacity = (int)larger;
+        }
+
+        if (!Budget.CanAfford(indexCost + NodeBytes(capacity) - NodeBytes(_parent.Length)))
+        {
+            return false;
+        }
+
+        if (capacity > _parent.Length)
+        {
+            Array.Resize(ref _parent, capacity);
+            Array.Resize(ref _frame, capacity);
+            Array.Resize(ref _self, capacity);
+            Array.Resize(ref _stackEnd, (capacity + 63) / 64);
+        }
+
+        _children.Reserve(newNodes, crowded, _parent, _frame);
+        _leaves.TryReserve(1, crowded, Budget);
+        return true;
+    }
+
+    private static long NodeBytes(long capacity) => (capacity * 16) + (((capacity + 63) / 64) * 8);
+
+    /// <summary>Charges the budget with what changed since the last call.</summary>
+    private void Sync()
+    {
+        var now = EstimatedBytes;
+        Budget.Charge(now - _charged);
+        _charged = now;
+    }
+
+    private void DropOldestBucket()
+    {
+        _bucketBytes -= _buckets[0].Bytes;
+        _buckets.RemoveAt(0);
+        Sync();
     }
 
     private bool Matches(int node, ReadOnlySpan<int> rootFirstFrames)
@@ -199,19 +322,6 @@ public sealed class ProfileTree
     private int AddNode(int parent, int frame)
     {
         var node = NodeCount;
-        if (node == _parent.Length)
-        {
-            var size = node * 2;
-            Array.Resize(ref _parent, size);
-            Array.Resize(ref _frame, size);
-            Array.Resize(ref _self, size);
-        }
-
-        if ((node >> 6) >= _stackEnd.Length)
-        {
-            Array.Resize(ref _stackEnd, _stackEnd.Length * 2);
-        }
-
         _parent[node] = parent;
         _frame[node] = frame;
         NodeCount++;
@@ -238,7 +348,7 @@ public sealed class ProfileTree
                     return _buckets[index];
                 }
 
-                if (~index == 0 && _buckets.Count >= Options.MaxBuckets)
+                if ((~index == 0 && _buckets.Count >= Options.MaxBuckets) || !Budget.CanAfford(BucketObjectBytes))
                 {
                     return null;
                 }
@@ -250,6 +360,18 @@ public sealed class ProfileTree
             }
 
             last.Seal(ref _bucketBytes);
+            Sync();
+        }
+
+        // Time moved on: a new bucket displaces the oldest when the budget is spent, so recent windows stay current.
+        while (!Budget.CanAfford(BucketObjectBytes) && _buckets.Count > 0)
+        {
+            DropOldestBucket();
+        }
+
+        if (!Budget.CanAfford(BucketObjectBytes))
+        {
+            return null;
         }
 
         var bucket = new TimeBucket(start);
@@ -275,6 +397,42 @@ public sealed class ProfileTree
 
         public long Bytes => _slots.Length * 4L;
 
+        /// <summary>The bytes the index grows by to take <paramref name="more"/> nodes (kept at most 3/4 full, 7/8 when crowded).</summary>
+        public long GrowthBytes(int more, bool crowded) => (SlotsFor(_count + (long)more, crowded) - _slots.Length) * 4L;
+
+        public void Reserve(int more, bool crowded, int[] parents, int[] frames)
+        {
+            var size = SlotsFor(_count + (long)more, crowded);
+            if (size > _slots.Length)
+            {
+                Rehash(size, parents, frames);
+            }
+        }
+
+        private long SlotsFor(long count, bool crowded)
+        {
+            long size = _slots.Length;
+            while (crowded ? count * 8 > size * 7 : count * 4 > size * 3)
+            {
+                size *= 2;
+            }
+
+            return size;
+        }
+
+        private void Rehash(long size, int[] parents, int[] frames)
+        {
+            var old = _slots;
+            _slots = new int[size];
+            foreach (var existing in old)
+            {
+                if (existing != 0)
+                {
+                    Place(existing, parents[existing], frames[existing]);
+                }
+            }
+        }
+
         public int Find(int parent, int frame, int[] parents, int[] frames)
         {
             var mask = _slots.Length - 1;
@@ -295,17 +453,9 @@ public sealed class ProfileTree
 
         public void Insert(int node, int[] parents, int[] frames)
         {
-            if ((_count + 1) * 4 > _slots.Length * 3)
+            if ((_count + 1L) * 8 > _slots.Length * 7L)
             {
-                var old = _slots;
-                _slots = new int[old.Length * 2];
-                foreach (var existing in old)
-                {
-                    if (existing != 0)
-                    {
-                        Place(existing, parents[existing], frames[existing]);
-                    }
-                }
+                Rehash(_slots.Length * 2L, parents, frames);
             }
 
             Place(node, parents[node], frames[node]);
@@ -341,6 +491,52 @@ public sealed class ProfileTree
 
         public long Bytes => _hashes.Length * 12L;
 
+        /// <summary>The bytes the index grows by to take <paramref name="more"/> stacks (kept at most half full, 3/4 when crowded).</summary>
+        public long GrowthBytes(int more, bool crowded) => (SlotsFor(_count + (long)more, crowded) - _hashes.Length) * 12L;
+
+        public bool TryReserve(int more, bool crowded, MemoryBudget budget)
+        {
+            var size = SlotsFor(_count + (long)more, crowded);
+            if (size == _hashes.Length)
+            {
+                return true;
+            }
+
+            if (!budget.CanAfford((size - _hashes.Length) * 12L))
+            {
+                return false;
+            }
+
+            Rehash(size);
+            return true;
+        }
+
+        private long SlotsFor(long count, bool crowded)
+        {
+            long size = _hashes.Length;
+            while (crowded ? count * 4 > size * 3 : count * 2 > size)
+            {
+                size *= 2;
+            }
+
+            return size;
+        }
+
+        private void Rehash(long size)
+        {
+            var oldHashes = _hashes;
+            var oldNodes = _nodes;
+            _hashes = new ulong[size];
+            _nodes = new int[size];
+            for (var j = 0; j < oldHashes.Length; j++)
+            {
+                if (oldHashes[j] != 0)
+                {
+                    Place(oldHashes[j], oldNodes[j]);
+                }
+            }
+        }
+
         public int Find(ulong hash, ProfileTree tree, ReadOnlySpan<int> frames)
         {
             var mask = _hashes.Length - 1;
@@ -361,19 +557,9 @@ public sealed class ProfileTree
 
         public void Set(ulong hash, int node)
         {
-            if ((_count + 1) * 2 > _hashes.Length)
+            if ((_count + 1L) * 4 > _hashes.Length * 3L)
             {
-                var oldHashes = _hashes;
-                var oldNodes = _nodes;
-                _hashes = new ulong[oldHashes.Length * 2];
-                _nodes = new int[oldNodes.Length * 2];
-                for (var j = 0; j < oldHashes.Length; j++)
-                {
-                    if (oldHashes[j] != 0)
-                    {
-                        Place(oldHashes[j], oldNodes[j]);
-                    }
-                }
+                Rehash(_hashes.Length * 2L);
             }
 
             Place(hash, node);
@@ -403,7 +589,7 @@ public sealed class TimeBucket(long startUnixNano)
 {
     public static readonly IComparer<TimeBucket> ByStart = Comparer<TimeBucket>.Create((a, b) => a.StartUnixNano.CompareTo(b.StartUnixNano));
 
-    private const long OpenEntryBytes = 32;
+    private const long OpenEntryBytes = HeapSizes.DictionaryEntry;
     private const long SealedEntryBytes = 12;
 
     private Dictionary<int, long>? _open;
@@ -414,30 +600,53 @@ public sealed class TimeBucket(long startUnixNano)
 
     public int Count => _open?.Count ?? _nodes.Length;
 
-    internal long Bytes => _open is null ? _nodes.Length * SealedEntryBytes : _open.Count * OpenEntryBytes;
+    /// <summary>Heap bytes: the open dictionary by its capacity, or the sealed arrays.</summary>
+    internal long Bytes => _open is null
+        ? (_nodes.Length == 0 ? 0 : (_nodes.Length * SealedEntryBytes) + (2 * HeapSizes.ArrayHeader))
+        : (_open.EnsureCapacity(0) * OpenEntryBytes) + HeapSizes.DictionaryObject;
 
-    internal void Add(int node, long value, ref long treeBytes)
+    /// <summary>Adds to the node's value here; false (nothing changed) when a new entry does not fit in <paramref name="budget"/>.</summary>
+    internal bool TryAdd(int node, long value, MemoryBudget budget, ref long treeBytes)
     {
+        var before = Bytes;
         if (_open is null)
         {
-            treeBytes -= Bytes;
-            _open = new Dictionary<int, long>(_nodes.Length + 4);
-            for (var i = 0; i < _nodes.Length; i++)
+            var reopened = new Dictionary<int, long>();
+            if (!budget.TryGrow(reopened, _nodes.Length + 4, OpenEntryBytes, HeapSizes.DictionaryObject))
             {
-                _open.Add(_nodes[i], _values[i]);
+                return false;
             }
 
+            for (var i = 0; i < _nodes.Length; i++)
+            {
+                reopened.Add(_nodes[i], _values[i]);
+            }
+
+            _open = reopened;
             _nodes = [];
             _values = [];
-            treeBytes += Bytes;
         }
 
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_open, node, out var exists);
-        slot = ProfileTree.SaturatingAdd(slot, value);
-        if (!exists)
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_open, node);
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
         {
-            treeBytes += OpenEntryBytes;
+            slot = ProfileTree.SaturatingAdd(slot, value);
         }
+        else
+        {
+            var capacity = _open.EnsureCapacity(0);
+            if (_open.Count == capacity && !budget.TryGrow(_open, Math.Max(8, capacity * 2), OpenEntryBytes)
+                && !budget.TryGrow(_open, capacity + Math.Max(1, capacity / 8), OpenEntryBytes))
+            {
+                treeBytes += Bytes - before;
+                return false;
+            }
+
+            _open.Add(node, value);
+        }
+
+        treeBytes += Bytes - before;
+        return true;
     }
 
     internal void Seal(ref long treeBytes)

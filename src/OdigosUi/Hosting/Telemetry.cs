@@ -41,6 +41,8 @@ internal static class Telemetry
                 _meter.CreateObservableGauge("odigos_ui.slots.bytes", () => slots.TotalBytes, unit: "By", description: "Estimated bytes held by profiling slots");
                 _meter.CreateObservableCounter("odigos_ui.slots.evicted", () => slots.EvictedCount, description: "Slots evicted to make room");
                 _meter.CreateObservableCounter("odigos_ui.slots.expired", () => slots.ExpiredCount, description: "Slots closed after their idle TTL");
+                _meter.CreateObservableCounter("odigos_ui.slots.dropped_samples", () => slots.DroppedSamplesTotal,
+                    description: "Samples not kept because their slot's byte budget could not hold their new frames or stacks");
             }
 
             // The node role serves no API: its profiler's status is read here (and on /readyz) instead of GET /api/profiler.

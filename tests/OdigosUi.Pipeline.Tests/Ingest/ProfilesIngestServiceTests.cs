@@ -318,7 +318,7 @@ public sealed class PooledBufferTests
         var bytes = Enumerable.Range(0, length).Select(i => (byte)i).ToArray();
         using var buffer = new PooledBuffer(length);
 
-        Assert.True(await buffer.ReadToEndAsync(new MemoryStream(bytes), limit, CancellationToken.None));
+        Assert.Equal(ReadOutcome.Complete, await buffer.ReadToEndAsync(new MemoryStream(bytes), limit, CancellationToken.None));
         Assert.Equal(bytes, buffer.Memory.ToArray());
     }
 
@@ -331,7 +331,7 @@ public sealed class PooledBufferTests
         var stream = new MemoryStream(new byte[length]);
         using var buffer = new PooledBuffer(limit);
 
-        Assert.False(await buffer.ReadToEndAsync(stream, limit, CancellationToken.None));
+        Assert.Equal(ReadOutcome.TooLarge, await buffer.ReadToEndAsync(stream, limit, CancellationToken.None));
         Assert.Equal(limit + 1, buffer.Length);
         Assert.Equal(limit + 1, stream.Position);
     }

@@ -96,9 +96,10 @@ public class ProfilingSlotsTests
     [Fact]
     public async Task A_full_slot_keeps_counting_known_stacks_and_drops_new_ones()
     {
-        var slots = Slots(maxBytes: 1);
+        var slots = Slots();
         slots.Open(Cart);
         await slots.ConsumeAsync(Batch((Cart, ["known"], 1)), CancellationToken.None);
+        slots.Reconfigure(new SlotOptions { SlotMaxBytes = 1 });
         await slots.ConsumeAsync(Batch((Cart, ["known"], 4), (Cart, ["new"], 7)), CancellationToken.None);
 
         Assert.Equal("known 5\n", Folded(slots, Cart));
