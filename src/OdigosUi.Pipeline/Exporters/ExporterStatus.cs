@@ -28,6 +28,16 @@ public sealed record ExporterOptions
     /// <summary>How long a removed exporter may keep delivering what it holds before the rest is dropped.</summary>
     public TimeSpan ShutdownFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>64 KiB: see <see cref="MaxResponseBytes"/>.</summary>
+    public const int DefaultMaxResponseBytes = 64 << 10;
+
+    /// <summary>
+    /// The most bytes of a response body read (an error's first line, an OTLP partial success, a gRPC answer); the
+    /// rest is not read and the connection is closed. A backend answers a few hundred bytes; a hostile one must not
+    /// make the exporter (or a connection test) hold megabytes.
+    /// </summary>
+    public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
+
     /// <summary>The period given to CPU profiles that say 0 (see <see cref="PyroscopeCompat"/>).</summary>
     public long DefaultCpuPeriodNanos { get; init; } = PyroscopeCompat.DefaultCpuPeriodNanos;
 
@@ -38,6 +48,7 @@ public sealed record ExporterOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Timeout, TimeSpan.Zero, nameof(Timeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownFlushTimeout, TimeSpan.Zero, nameof(ShutdownFlushTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultCpuPeriodNanos, 1, nameof(DefaultCpuPeriodNanos));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxResponseBytes, 1, nameof(MaxResponseBytes));
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
     }
