@@ -235,6 +235,7 @@ public sealed class SecretsStayHomeTests(ITestOutputHelper output) : IAsyncLifet
         var completed = await finished.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(completed, $"the listener wrote all {Total} bytes: the client read them");
         output.WriteLine($"{status} {contentType}: the listener wrote {Interlocked.Read(ref written)} of {Total} bytes before the connection closed");
-        Assert.True(Interlocked.Read(ref written) < Total, $"{Interlocked.Read(ref written)} bytes written");
+        // What the kernel's socket buffers took (tens of KB on loopback here); far from the body.
+        Assert.True(Interlocked.Read(ref written) < 4 << 20, $"{Interlocked.Read(ref written)} bytes written");
     }
 }
