@@ -51,6 +51,9 @@ public abstract class HttpProfilesExporter : DestinationExporter
         _client = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+
+            // A disposed answer is not drained for reuse beyond what the exporter reads itself.
+            MaxResponseDrainSize = Options.MaxResponseBytes,
             AutomaticDecompression = DecompressionMethods.All,
             ConnectTimeout = Options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),

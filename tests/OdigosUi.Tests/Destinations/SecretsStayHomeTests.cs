@@ -193,9 +193,10 @@ public sealed class SecretsStayHomeTests(ITestOutputHelper output) : IAsyncLifet
     [InlineData(200, "text/plain")]
     [InlineData(200, "application/x-protobuf")]
     [InlineData(400, "text/plain")]
-    public async Task A_10_MB_answer_is_read_only_up_to_the_cap(int status, string contentType)
+    public async Task A_64_MB_answer_is_read_only_up_to_the_cap(int status, string contentType)
     {
-        const int Total = 10 << 20;
+        // More than 10 MB: loopback socket buffers can take ~10 MB before a write blocks, whoever reads.
+        const int Total = 64 << 20;
         var written = 0L;
         var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var huge = await RecordingListener.StartAsync(async context =>
@@ -209,8 +210,15 @@ public sealed class SecretsStayHomeTests(ITestOutputHelper output) : IAsyncLifet
             {
                 while (Interlocked.Read(ref written) < Total)
                 {
-                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    // Kestrel's output pipe applies back-pressure (64 KiB) and completes once the peer is gone, after
+                    // which writes would be silent no-ops: stop counting there.
+                    var flushed = await context.Response.BodyWriter.WriteAsync(chunk, context.RequestAborted);
+                    if (flushed.IsCompleted || flushed.IsCanceled || context.RequestAborted.IsCancellationRequested)
+                    {
+                        finished.TrySetResult(false);
+                        return;
+                    }
+
                     Interlocked.Add(ref written, chunk.Length);
                 }
 
@@ -235,7 +243,7 @@ public sealed class SecretsStayHomeTests(ITestOutputHelper output) : IAsyncLifet
         var completed = await finished.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(completed, $"the listener wrote all {Total} bytes: the client read them");
         output.WriteLine($"{status} {contentType}: the listener wrote {Interlocked.Read(ref written)} of {Total} bytes before the connection closed");
-        // What the kernel's socket buffers took (tens of KB on loopback here); far from the body.
-        Assert.True(Interlocked.Read(ref written) < 4 << 20, $"{Interlocked.Read(ref written)} bytes written");
+        // What the kernel's socket buffers took (tens of KB to a few MB on loopback); far from the body.
+        Assert.True(Interlocked.Read(ref written) < 16 << 20, $"{Interlocked.Read(ref written)} bytes written");
     }
 }
