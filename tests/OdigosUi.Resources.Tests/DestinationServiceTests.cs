@@ -192,14 +192,20 @@ public sealed class DestinationServiceTests : IDisposable
         var created = await _service.CreateAsync(TestServices.Pyroscope(password: "first"));
         string secretName = (await _store.GetAsync<Destination>(Ns, created.Id))!.Spec.SecretRef!.Name;
 
-        // Omitted: kept.
-        var request = TestServices.Pyroscope("other:4040", name: "Renamed");
+        // Omitted while the connection fields stay: kept.
+        var request = TestServices.Pyroscope(name: "Renamed");
         request.Fields!["PYROSCOPE_BASIC_AUTH_USERNAME"] = "admin";
         var updated = await _service.UpdateAsync(created.Id, request);
         Assert.Equal("Renamed", updated.Name);
-        Assert.Equal("other:4040", updated.Fields["PYROSCOPE_URL"]);
+        Assert.Equal("pyroscope:4040", updated.Fields["PYROSCOPE_URL"]);
         Assert.Equal(["PYROSCOPE_BASIC_AUTH_PASSWORD"], updated.SecretFields);
         Assert.Equal("first", (await _store.GetAsync<Secret>(Ns, secretName))!.GetString("PYROSCOPE_BASIC_AUTH_PASSWORD"));
+
+        // Omitted while the URL changes: the stored secret must be entered again.
+        request.Fields["PYROSCOPE_URL"] = "other:4040";
+        var stale = await Assert.ThrowsAsync<DestinationValidationException>(() => _service.UpdateAsync(created.Id, request));
+        Assert.Contains("again", Assert.Single(stale.Errors["fields.PYROSCOPE_BASIC_AUTH_PASSWORD"]), StringComparison.Ordinal);
+        Assert.Equal("pyroscope:4040", (await _store.GetAsync<Destination>(Ns, created.Id))!.Spec.Data["PYROSCOPE_URL"]);
 
         // Given: replaced, in the same Secret, and the Destination changes with it (watchers see it).
         string before = (await _store.GetAsync<Destination>(Ns, created.Id))!.Metadata.ResourceVersion!;
@@ -264,17 +270,18 @@ public sealed class DestinationServiceTests : IDisposable
     [Fact]
     public async Task ResolveForExport_includes_secrets_and_a_version_that_ignores_status()
     {
-        var created = await _service.CreateAsync(TestServices.Pyroscope(password: "pw"));
+        var created = await _service.CreateAsync(TestServices.Pyroscope(password: "pw-Secret_1"));
         await _service.CreateAsync(Request("otlphttp", ["TRACES", "PROFILES"], ("OTLP_HTTP_ENDPOINT", "http://c:4318")));
 
         var resolved = await _service.ResolveForExportAsync();
         Assert.Equal(2, resolved.Count);
         var pyroscope = resolved.Single(r => r.Type == "pyroscope");
         Assert.Equal(created.Id, pyroscope.Id);
-        Assert.Equal("pw", pyroscope.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]);
+        Assert.Equal("pw-Secret_1", pyroscope.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]);
         Assert.Equal("pyroscope:4040", pyroscope.Fields["PYROSCOPE_URL"]);
         Assert.True(pyroscope.Exports(ObservabilitySignal.Profiles));
-        Assert.DoesNotContain("pw", pyroscope.ToString());
+        // Not "pw": the generated name may hold those letters.
+        Assert.DoesNotContain("pw-Secret_1", pyroscope.ToString());
         Assert.Equal(["TRACES", "PROFILES"], resolved.Single(r => r.Type == "otlphttp").Signals);
 
         Assert.True(await _service.SetConfiguredConditionAsync(created.Id, true, DestinationConditions.TransformedToOtelcolConfig, ""));
@@ -319,8 +326,14 @@ public sealed class DestinationServiceTests : IDisposable
     public async Task ResolveRequest_merges_stored_secrets_for_a_connection_test()
     {
         var created = await _service.CreateAsync(TestServices.Pyroscope(password: "stored"));
-        var resolved = await _service.ResolveRequestAsync(TestServices.Pyroscope("new:1"), created.Id);
-        Assert.Equal(("new:1", "stored"), (resolved.Fields["PYROSCOPE_URL"], resolved.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]));
+        var same = TestServices.Pyroscope();
+        same.Fields!["PYROSCOPE_BASIC_AUTH_USERNAME"] = "admin";
+        var resolved = await _service.ResolveRequestAsync(same, created.Id);
+        Assert.Equal(("pyroscope:4040", "stored"), (resolved.Fields["PYROSCOPE_URL"], resolved.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]));
+        var moved = await Assert.ThrowsAsync<DestinationValidationException>(() => _service.ResolveRequestAsync(TestServices.Pyroscope("new:1"), created.Id));
+        Assert.Contains("fields.PYROSCOPE_BASIC_AUTH_PASSWORD", moved.Errors.Keys);
+        var retyped = await _service.ResolveRequestAsync(TestServices.Pyroscope("new:1", password: "typed again"), created.Id);
+        Assert.Equal(("new:1", "typed again"), (retyped.Fields["PYROSCOPE_URL"], retyped.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]));
         var fresh = await _service.ResolveRequestAsync(TestServices.Pyroscope(password: "typed"));
         Assert.Equal("typed", fresh.Fields["PYROSCOPE_BASIC_AUTH_PASSWORD"]);
         await Assert.ThrowsAsync<DestinationValidationException>(() => _service.ResolveRequestAsync(TestServices.Pyroscope("bad")));

@@ -334,6 +334,7 @@ public sealed class EmbeddedResourceStoreTests : IDisposable
         Assert.DoesNotContain(files, f => f.Contains(".tmp-"));
         Assert.Equal(
             [
+                DataDirectoryLock.FileName,
                 Path.Combine("resources", ".resource-version"),
                 Path.Combine("resources", "destinations", Ns, "d1.yaml"),
                 Path.Combine("resources", "destinations", Ns, "d2.yaml"),

@@ -119,9 +119,16 @@ public sealed class ResourceApiTests : IAsyncLifetime
         Assert.DoesNotContain("s3cr3t-value", listText);
         Assert.Equal(id, (string?)JsonNode.Parse(listText)!.AsArray().Single()!["id"]);
 
-        // Update without the secret: kept (the exporters still get it).
-        var put = await Client.PutAsync($"/api/destinations/{id}", Json("""
+        // Update to another URL without the secret: 400, the stored secret must be entered again.
+        var moved = await Client.PutAsync($"/api/destinations/{id}", Json("""
             {"type": "pyroscope", "name": "Renamed", "signals": ["PROFILES"], "fields": {"PYROSCOPE_URL": "https://pyroscope.example:443"}}
+            """));
+        Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
+        Assert.Contains("again", (string?)(await ReadObject(moved))["errors"]!["fields.PYROSCOPE_BASIC_AUTH_PASSWORD"]![0], StringComparison.Ordinal);
+
+        // Update without the secret, same connection: kept (the exporters still get it).
+        var put = await Client.PutAsync($"/api/destinations/{id}", Json("""
+            {"type": "pyroscope", "name": "Renamed", "signals": ["PROFILES"], "fields": {"PYROSCOPE_URL": "localhost:4040"}}
             """));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         string putText = await put.Content.ReadAsStringAsync();

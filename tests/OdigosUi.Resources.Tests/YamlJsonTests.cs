@@ -14,6 +14,8 @@ public sealed class YamlJsonTests
     [InlineData("null")]
     [InlineData("~")]
     [InlineData("4040")]
+    [InlineData("4040\n")]
+    [InlineData("1e3\n")]
     [InlineData("-1")]
     [InlineData("1e3")]
     [InlineData(".5")]

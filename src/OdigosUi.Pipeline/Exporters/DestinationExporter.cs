@@ -35,6 +35,7 @@ public abstract class DestinationExporter : IAsyncDisposable
     private long _sentRequests;
     private long _sentBytes;
     private long _retried;
+    private long _restarts;
 
     protected DestinationExporter(DestinationConfig config, Uri endpoint, bool gzipPayload, ExporterOptions? options, TimeProvider? time, ILogger? logger)
     {
@@ -95,6 +96,7 @@ public abstract class DestinationExporter : IAsyncDisposable
                     SentRequests = _sentRequests,
                     SentBytes = _sentBytes,
                     RetriedRequests = _retried,
+                    LoopRestarts = Interlocked.Read(ref _restarts),
                     DroppedRequests = Queue.DroppedItems,
                     DroppedBytes = Queue.DroppedBytes,
                     QueueBytes = Queue.Bytes,
@@ -277,24 +279,73 @@ public abstract class DestinationExporter : IAsyncDisposable
     /// <summary>Releases the HTTP client or gRPC channel.</summary>
     protected abstract ValueTask DisposeTransportAsync();
 
+    /// <summary>
+    /// The send loop, supervised: an unexpected failure (a fault outside the classified send, e.g. in a timer, a
+    /// status subscriber or the metrics) puts the request in delivery back at the head of the queue, is counted and
+    /// reported (<see cref="ExporterStatus.LoopRestarts"/>, <c>odigos_ui.exporter.loop_restarts</c>, the error), and
+    /// the loop starts again after a backoff, so a queue is never left without a drain.
+    /// </summary>
     private async Task RunAsync()
     {
         var stopping = _stopping.Token;
-        try
+        while (true)
         {
-            while (await Queue.TakeAsync(stopping).ConfigureAwait(false) is { } item)
+            ExportItem? current = null;
+            try
             {
-                await DeliverAsync(item, stopping).ConfigureAwait(false);
+                while (await Queue.TakeAsync(stopping).ConfigureAwait(false) is { } item)
+                {
+                    current = item;
+                    await DeliverAsync(item, stopping).ConfigureAwait(false);
+                    current = null;
+                }
+
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                if (current is not null)
+                {
+                    Queue.Requeue(current);
+                }
+
+                var restarts = Interlocked.Increment(ref _restarts);
+                var delay = TimeSpan.FromSeconds(Math.Min(MaxRestartDelaySeconds, 1L << (int)Math.Min(restarts - 1, 5)));
+                ReportRestart(e, restarts, delay);
+                try
+                {
+                    await Task.Delay(delay, Time, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception delayFailure)
+                {
+                    _logger.LogError(delayFailure, "Exporter for Destination {Id}: the restart delay failed; restarting at once", Config.Id);
+                }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    }
+
+    private const int MaxRestartDelaySeconds = 30;
+
+    /// <summary>Logs, counts and shows a restart; a failing status subscriber cannot stop it.</summary>
+    private void ReportRestart(Exception e, long restarts, TimeSpan delay)
+    {
+        _logger.LogError(e, "Exporter for Destination {Id}: the send loop failed; restart {Restarts} in {Delay}", Config.Id, restarts, delay);
+        try
         {
+            Metrics?.Restarted(Config);
+            RecordError($"the send loop failed ({e.GetType().Name}: {e.Message}) and was restarted ({restarts} restarts so far); queued requests are kept");
         }
-        catch (Exception e)
+        catch (Exception reportFailure)
         {
-            // Not expected: DeliverAsync classifies every send failure. Keep the status honest.
-            _logger.LogError(e, "Exporter for Destination {Id} stopped unexpectedly", Config.Id);
-            RecordError($"exporter stopped unexpectedly: {e.Message}");
+            _logger.LogError(reportFailure, "Exporter for Destination {Id}: reporting the restart failed", Config.Id);
         }
     }
 

@@ -97,7 +97,7 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
     /// Makes the fleet match <paramref name="destinations"/> (all of them; those without PROFILES are ignored):
     /// unchanged Destinations (compared by value) keep their exporter and queue; a changed one gets a new exporter,
     /// which takes over the old one's queued requests when both encode alike; a removed, disabled or now invalid one
-    /// has its exporter stopped, delivering what it holds within <see cref="ExporterOptions.ShutdownFlushTimeout"/>.
+    /// has its exporter stopped, delivering what it holds within <see cref="ExporterOptions.RemovalFlushTimeout"/>.
     /// </summary>
     public async Task ApplyAsync(IReadOnlyList<DestinationConfig> destinations, CancellationToken cancellationToken = default)
     {
@@ -179,7 +179,7 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            await Task.WhenAll(stop.Select(StopAsync)).ConfigureAwait(false);
+            await Task.WhenAll(stop.Select(e => StopAsync(e, _options.RemovalFlushTimeout))).ConfigureAwait(false);
             foreach (var id in changed)
             {
                 StatusChanged?.Invoke(id);
@@ -246,6 +246,7 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
         }
     }
 
+    /// <summary>Stops every exporter, each delivering what it accepted within <see cref="ExporterOptions.ShutdownFlushTimeout"/> (in parallel).</summary>
     public async ValueTask DisposeAsync()
     {
         await _applyGate.WaitAsync().ConfigureAwait(false);
@@ -264,7 +265,7 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
                 _active = [];
             }
 
-            await Task.WhenAll(exporters.Select(StopAsync)).ConfigureAwait(false);
+            await Task.WhenAll(exporters.Select(e => StopAsync(e, _options.ShutdownFlushTimeout))).ConfigureAwait(false);
             _metrics.Dispose();
         }
         finally
@@ -273,10 +274,11 @@ public sealed class ExporterFleet : IProfilesConsumer, IAsyncDisposable
         }
     }
 
-    private async Task StopAsync(DestinationExporter exporter)
+    private async Task StopAsync(DestinationExporter exporter, TimeSpan flushTimeout)
     {
         try
         {
+            await exporter.StopAsync(flushTimeout).ConfigureAwait(false);
             await exporter.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e)

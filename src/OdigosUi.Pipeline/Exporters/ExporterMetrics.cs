@@ -6,7 +6,8 @@ namespace OdigosUi.Pipeline.Exporters;
 /// <summary>
 /// The exporters' instruments on the Meter <c>OdigosUi.Pipeline</c>, tagged <c>destination.id</c> and
 /// <c>destination.type</c>: counters <c>odigos_ui.exporter.sent_requests</c>, <c>odigos_ui.exporter.sent_bytes</c>,
-/// <c>odigos_ui.exporter.retried_requests</c>, <c>odigos_ui.exporter.dropped_requests</c> and the observable gauge
+/// <c>odigos_ui.exporter.retried_requests</c>, <c>odigos_ui.exporter.dropped_requests</c>,
+/// <c>odigos_ui.exporter.loop_restarts</c> and the observable gauge
 /// <c>odigos_ui.exporter.queue_bytes</c>.
 /// </summary>
 public sealed class ExporterMetrics : IDisposable
@@ -17,6 +18,7 @@ public sealed class ExporterMetrics : IDisposable
     public const string RetriedRequestsName = "odigos_ui.exporter.retried_requests";
     public const string DroppedRequestsName = "odigos_ui.exporter.dropped_requests";
     public const string QueueBytesName = "odigos_ui.exporter.queue_bytes";
+    public const string LoopRestartsName = "odigos_ui.exporter.loop_restarts";
     public const string DestinationIdTag = "destination.id";
     public const string DestinationTypeTag = "destination.type";
 
@@ -26,6 +28,7 @@ public sealed class ExporterMetrics : IDisposable
     private readonly Counter<long> _sentBytes;
     private readonly Counter<long> _retried;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _restarts;
 
     /// <param name="meterFactory">The host's factory; a Meter of this instance's own when null (disposed with it).</param>
     /// <param name="queues">The exporters whose queue bytes the gauge reports, read at each collection.</param>
@@ -38,6 +41,7 @@ public sealed class ExporterMetrics : IDisposable
         _sentBytes = _meter.CreateCounter<long>(SentBytesName, "By", "Bytes of profile export requests delivered (as sent, compressed when compressed)");
         _retried = _meter.CreateCounter<long>(RetriedRequestsName, "{request}", "Retries of profile export requests after retryable failures");
         _dropped = _meter.CreateCounter<long>(DroppedRequestsName, "{request}", "Profile export requests given up (queue full, permanent error, retries exhausted)");
+        _restarts = _meter.CreateCounter<long>(LoopRestartsName, "{restart}", "Send loops of Destination exporters restarted after an unexpected failure");
         _meter.CreateObservableGauge(
             QueueBytesName,
             () => queues().Select(e => new Measurement<long>(e.Queue.Bytes, Tags(e.Config))),
@@ -61,6 +65,8 @@ public sealed class ExporterMetrics : IDisposable
     }
 
     internal void Retried(DestinationConfig config) => _retried.Add(1, Tags(config));
+
+    internal void Restarted(DestinationConfig config) => _restarts.Add(1, Tags(config));
 
     internal void Dropped(DestinationConfig config, long requests)
     {

@@ -25,8 +25,27 @@ public sealed record ExporterOptions
     /// <summary>One attempt's limit, connection included (Helm value <c>profiling.exporter.timeout</c> later).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a removed exporter may keep delivering what it holds before the rest is dropped.</summary>
-    public TimeSpan ShutdownFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long the exporter of a removed (or disabled, or now invalid) Destination may keep delivering what it holds.</summary>
+    public TimeSpan RemovalFlushTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>20 s: see <see cref="ShutdownFlushTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultShutdownFlushTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long the exporters may keep delivering the requests they accepted when the process shuts down (or the fleet
+    /// is disposed) before the rest is dropped (counted). <c>Profiling:Exporter:ShutdownTimeoutSeconds</c>.
+    /// </summary>
+    public TimeSpan ShutdownFlushTimeout { get; init; } = DefaultShutdownFlushTimeout;
+
+    /// <summary>64 KiB: see <see cref="MaxResponseBytes"/>.</summary>
+    public const int DefaultMaxResponseBytes = 64 << 10;
+
+    /// <summary>
+    /// The most bytes of a response body read (an error's first line, an OTLP partial success, a gRPC answer); the
+    /// rest is not read and the connection is closed. A backend answers a few hundred bytes; a hostile one must not
+    /// make the exporter (or a connection test) hold megabytes.
+    /// </summary>
+    public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
 
     /// <summary>The period given to CPU profiles that say 0 (see <see cref="PyroscopeCompat"/>).</summary>
     public long DefaultCpuPeriodNanos { get; init; } = PyroscopeCompat.DefaultCpuPeriodNanos;
@@ -37,7 +56,9 @@ public sealed record ExporterOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueMaxItems, 1, nameof(QueueMaxItems));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Timeout, TimeSpan.Zero, nameof(Timeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownFlushTimeout, TimeSpan.Zero, nameof(ShutdownFlushTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RemovalFlushTimeout, TimeSpan.Zero, nameof(RemovalFlushTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultCpuPeriodNanos, 1, nameof(DefaultCpuPeriodNanos));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxResponseBytes, 1, nameof(MaxResponseBytes));
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
     }
@@ -96,6 +117,9 @@ public sealed record ExporterStatus
 
     /// <summary>Retries scheduled (attempts after a retryable failure).</summary>
     public long RetriedRequests { get; init; }
+
+    /// <summary>How often the send loop failed unexpectedly and was restarted (nothing queued is lost by it).</summary>
+    public long LoopRestarts { get; init; }
 
     /// <summary>Requests given up: queue full (oldest dropped), permanent error, retries exhausted, shutdown.</summary>
     public long DroppedRequests { get; init; }

@@ -13,7 +13,7 @@ namespace OdigosUi.Pipeline.Exporters;
 /// <item><term>2xx</term><description>success (an empty body is fine; an OTLP partial success is recorded as a warning)</description></item>
 /// <item><term>429, 502, 503, 504</term><description>retry with backoff, honoring <c>Retry-After</c></description></item>
 /// <item><term>500</term><description>permanent: Pyroscope answers 500 to requests it cannot convert, which do not get better on retry (OTLP/HTTP also lists only 429/502/503/504 as retryable)</description></item>
-/// <item><term>3xx</term><description>permanent (redirects are not followed: a POST body would be lost)</description></item>
+/// <item><term>3xx</term><description>permanent: redirects are never followed (the credentials and the body would go to a host nobody configured)</description></item>
 /// <item><term>other 4xx and 5xx</term><description>permanent; the error holds the status and the first line of the body</description></item>
 /// <item><term>connection errors, timeouts</term><description>retry</description></item>
 /// </list>
@@ -22,6 +22,7 @@ public abstract class HttpProfilesExporter : DestinationExporter
 {
     public const string ProtobufContentType = "application/x-protobuf";
 
+    /// <summary>Of an error answer only the first line is shown: more is never read.</summary>
     private const int MaxErrorBodyBytes = 4096;
     private const int MaxErrorLineChars = 300;
 
@@ -50,6 +51,9 @@ public abstract class HttpProfilesExporter : DestinationExporter
         _client = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+
+            // A disposed answer is not drained for reuse beyond what the exporter reads itself.
+            MaxResponseDrainSize = Options.MaxResponseBytes,
             AutomaticDecompression = DecompressionMethods.All,
             ConnectTimeout = Options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -118,7 +122,7 @@ public abstract class HttpProfilesExporter : DestinationExporter
             case 500:
                 return SendResult.Fail(message + " [a 500 means the backend could not convert the profiles]");
             case >= 300 and < 400:
-                return SendResult.Fail($"{message} [redirect to '{response.Headers.Location}' not followed; configure the final URL]");
+                return SendResult.Fail($"{message} [a redirect (to '{response.Headers.Location}') is not followed: credentials are only sent to the configured URL; configure the final URL]");
             default:
                 return SendResult.Fail(message);
         }
@@ -141,20 +145,22 @@ public abstract class HttpProfilesExporter : DestinationExporter
         return null;
     }
 
-    /// <summary>An OTLP/HTTP 200 may carry <c>ExportProfilesServiceResponse.partial_success</c>; Pyroscope answers with an empty body.</summary>
-    private static async Task<string?> PartialSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// An OTLP/HTTP 200 may carry <c>ExportProfilesServiceResponse.partial_success</c>; Pyroscope answers with an empty
+    /// body. At most <see cref="ExporterOptions.MaxResponseBytes"/> are read; a longer body is left unread (the
+    /// connection is then closed rather than reused).
+    /// </summary>
+    private async Task<string?> PartialSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentType?.MediaType != ProtobufContentType)
+        var (bytes, complete) = await ReadAtMostAsync(response, Options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType != ProtobufContentType || bytes.Length == 0)
         {
-            // Read what a backend may say on success (Pyroscope: nothing) so the connection can be reused.
-            await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (bytes.Length == 0)
+        if (!complete)
         {
-            return null;
+            return $"the answer was longer than {Options.MaxResponseBytes} bytes and was not read";
         }
 
         try
@@ -172,39 +178,47 @@ public abstract class HttpProfilesExporter : DestinationExporter
         return null;
     }
 
-    private static async Task<string> FirstLineAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<string> FirstLineAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var (bytes, _) = await ReadAtMostAsync(response, Math.Min(Options.MaxResponseBytes, MaxErrorBodyBytes), cancellationToken).ConfigureAwait(false);
+        var text = Encoding.UTF8.GetString(bytes);
+        foreach (var candidate in text.Split('\n'))
+        {
+            var line = candidate.Trim();
+            if (line.Length > 0)
+            {
+                return line.Length > MaxErrorLineChars ? line[..MaxErrorLineChars] + "…" : line;
+            }
+        }
+
+        return "";
+    }
+
+    /// <summary>Up to <paramref name="max"/> bytes of the (decompressed) body; <c>Complete</c> when that was all of it.</summary>
+    private static async Task<(byte[] Bytes, bool Complete)> ReadAtMostAsync(HttpResponseMessage response, int max, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[MaxErrorBodyBytes];
+            var buffer = new byte[max + 1];
             var read = 0;
             while (read < buffer.Length)
             {
                 var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    break;
+                    return (buffer[..read], true);
                 }
 
                 read += n;
             }
 
-            var text = Encoding.UTF8.GetString(buffer, 0, read);
-            foreach (var candidate in text.Split('\n'))
-            {
-                var line = candidate.Trim();
-                if (line.Length > 0)
-                {
-                    return line.Length > MaxErrorLineChars ? line[..MaxErrorLineChars] + "…" : line;
-                }
-            }
+            return (buffer[..max], false);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException)
         {
+            return ([], false);
         }
-
-        return "";
     }
 }
 

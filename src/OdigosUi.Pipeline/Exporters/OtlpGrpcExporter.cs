@@ -39,6 +39,8 @@ public sealed class OtlpGrpcExporter : DestinationExporter
         {
             HttpHandler = new SocketsHttpHandler
             {
+                // A redirect would carry the headers (credentials) elsewhere.
+                AllowAutoRedirect = false,
                 ConnectTimeout = Options.Timeout,
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
@@ -47,7 +49,7 @@ public sealed class OtlpGrpcExporter : DestinationExporter
             },
             DisposeHttpClient = true,
             MaxSendMessageSize = null,
-            MaxReceiveMessageSize = 4 << 20,
+            MaxReceiveMessageSize = Options.MaxResponseBytes,
             ThrowOperationCanceledOnCancellation = true,
         });
         _client = new ProfilesService.ProfilesServiceClient(_channel);

@@ -82,6 +82,18 @@ public sealed class DestinationService
     public IReadOnlyDictionary<string, string[]> Validate(DestinationRequest request, IReadOnlyCollection<string>? storedSecretFields = null) =>
         Check(request, storedSecretFields ?? [], out _);
 
+    /// <summary>
+    /// Checks an update of <paramref name="existing"/> as <see cref="UpdateAsync"/> will (the wizard asks before it
+    /// saves): besides <see cref="Validate(DestinationRequest, IReadOnlyCollection{string})"/>, a stored secret left out
+    /// while a connection field changed must be entered again.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> Validate(DestinationRequest request, DestinationDto existing)
+    {
+        ArgumentNullException.ThrowIfNull(existing);
+        var errors = Check(request, existing.SecretFields, out var valid);
+        return valid is null ? errors : StaleSecretErrors(valid, existing.Fields, existing.SecretFields);
+    }
+
     /// <summary>Creates a Destination (and its Secret when a secret field is set).</summary>
     /// <exception cref="DestinationValidationException">The request is not valid.</exception>
     public async Task<DestinationDto> CreateAsync(DestinationRequest request, CancellationToken cancellationToken = default)
@@ -179,7 +191,8 @@ public sealed class DestinationService
             }
 
             Secret? storedSecret = await GetSecretAsync(destination, cancellationToken).ConfigureAwait(false);
-            var storedSecretValues = storedSecret?.GetStrings() ?? [];
+            var inSecret = storedSecret?.GetStrings() ?? [];
+            var storedSecretValues = StoredSecretValues(destination, storedSecret);
             var effective = new DestinationRequest
             {
                 Type = destination.Spec.Type,
@@ -194,7 +207,12 @@ public sealed class DestinationService
                 throw new DestinationValidationException(errors);
             }
 
-            // Secret values: the stored ones, overwritten by those given, without those cleared ("").
+            if (StaleSecretErrors(valid, destination.Spec.Data, storedSecretValues.Keys) is { Count: > 0 } stale)
+            {
+                throw new DestinationValidationException(stale);
+            }
+
+            // Secret values (those of legacy resources kept in spec.data included: they move to the Secret): the stored ones, overwritten by those given, without those cleared ("").
             var secretValues = new Dictionary<string, string>(storedSecretValues, StringComparer.Ordinal);
             foreach (var (key, value) in valid.Secrets)
             {
@@ -212,7 +230,7 @@ public sealed class DestinationService
             try
             {
                 Secret? secret = storedSecret;
-                if (secretValues.Count > 0 && storedSecret is not null && !SameValues(storedSecretValues, secretValues))
+                if (secretValues.Count > 0 && storedSecret is not null && !SameValues(inSecret, secretValues))
                 {
                     storedSecret.Data = null;
                     storedSecret.StringData = null;
@@ -321,7 +339,8 @@ public sealed class DestinationService
 
     /// <summary>
     /// A request resolved like a stored Destination (for a connection test before saving): validated, and with
-    /// <paramref name="id"/>, secret fields left out taken from that Destination.
+    /// <paramref name="id"/>, secret fields left out taken from that Destination, but only while its connection
+    /// fields are unchanged (see <see cref="UpdateAsync"/>): a stored secret is never sent anywhere else.
     /// </summary>
     /// <exception cref="DestinationValidationException">The request is not valid.</exception>
     /// <exception cref="ResourceNotFoundException"><paramref name="id"/> does not exist.</exception>
@@ -334,13 +353,27 @@ public sealed class DestinationService
         {
             destination = await _store.GetAsync<Destination>(Namespace, id, cancellationToken).ConfigureAwait(false)
                 ?? throw ResourceNotFoundException.For(Destination.ResourceType, id);
-            stored = (await GetSecretAsync(destination, cancellationToken).ConfigureAwait(false))?.GetStrings() ?? [];
+            string? requestedType = request.Type?.Trim();
+            if (!string.IsNullOrEmpty(requestedType) && requestedType != destination.Spec.Type)
+            {
+                throw new DestinationValidationException(new Dictionary<string, string[]>
+                {
+                    ["type"] = [$"Destination {id} is of type {destination.Spec.Type}: test it as that type, or without its id."],
+                });
+            }
+
+            stored = StoredSecretValues(destination, await GetSecretAsync(destination, cancellationToken).ConfigureAwait(false));
         }
 
         var errors = Check(request, stored.Keys, out var valid);
         if (valid is null)
         {
             throw new DestinationValidationException(errors);
+        }
+
+        if (destination is not null && StaleSecretErrors(valid, destination.Spec.Data, stored.Keys) is { Count: > 0 } stale)
+        {
+            throw new DestinationValidationException(stale);
         }
 
         var fields = new Dictionary<string, string>(valid.Data, StringComparer.Ordinal);
@@ -465,6 +498,78 @@ public sealed class DestinationService
         {
             await _store.DeleteAsync<Secret>(Namespace, name, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The stored secret values of a Destination: its Secret's, and secret fields a resource written elsewhere (an
+    /// older Odigos, OTLP headers before they became secret) keeps in <c>spec.data</c>, which the next write moves
+    /// to the Secret. The Secret wins.
+    /// </summary>
+    private Dictionary<string, string> StoredSecretValues(Destination destination, Secret? secret)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Catalog.Find(destination.Spec.Type) is { } definition)
+        {
+            foreach (var (key, value) in destination.Spec.Data)
+            {
+                if (definition.FindField(key)?.Secret == true && !string.IsNullOrEmpty(value))
+                {
+                    values[key] = value;
+                }
+            }
+        }
+
+        foreach (var (key, value) in secret?.GetStrings() ?? [])
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Secrets stay home: when any non-secret field (endpoint, TLS, tenant, user name, ...) of a Destination differs
+    /// from what is stored, every stored secret the request leaves out must be entered again (or cleared with an
+    /// empty value), so a stored password or header is only ever sent where it was entered. Empty when none is stale.
+    /// </summary>
+    private static Dictionary<string, string[]> StaleSecretErrors(ValidRequest valid, IReadOnlyDictionary<string, string> storedData, IEnumerable<string> storedSecretFields)
+    {
+        var stale = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var leftOut = storedSecretFields.Where(name => !valid.Secrets.ContainsKey(name)).ToList();
+        if (leftOut.Count == 0)
+        {
+            return stale;
+        }
+
+        var changed = valid.Definition.Spec.Fields
+            .Where(f => !f.Secret && Comparable(f, valid.Data.GetValueOrDefault(f.Name)) != Comparable(f, storedData.GetValueOrDefault(f.Name)))
+            .Select(Label)
+            .ToList();
+        if (changed.Count == 0)
+        {
+            return stale;
+        }
+
+        foreach (string name in leftOut)
+        {
+            var field = valid.Definition.FindField(name);
+            string label = field is null ? name : Label(field);
+            stale["fields." + name] = [$"Enter {label} again: {string.Join(", ", changed)} changed, and a stored secret is only sent where it was entered."];
+        }
+
+        return stale;
+    }
+
+    /// <summary>A non-secret value as it takes effect: normalized, or the initial value when empty.</summary>
+    private static string Comparable(DestinationField field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return field.InitialValue ?? "";
+        }
+
+        string trimmed = field.ComponentType == ComponentTypes.TextArea ? value : value.Trim();
+        return FieldValueRules.Check(field, trimmed) is { Value: { } normalized, Error: null } ? normalized : trimmed;
     }
 
     private static bool IsOwnedBy(Secret secret, Destination destination) =>

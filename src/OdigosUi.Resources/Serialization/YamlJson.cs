@@ -271,10 +271,10 @@ public static partial class YamlJson
         return null;
     }
 
-    [GeneratedRegex(@"^[-+]?[0-9]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[-+]?[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex IntegerPattern();
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex FloatPattern();
 
     /// <summary>UTF-8 without a byte order mark, as files are written.</summary>

@@ -20,7 +20,9 @@ namespace OdigosUi.Resources.Stores;
 /// labels, annotations and ownerReferences, spec, status). The store's own bookkeeping (uid, resourceVersion,
 /// generation, creationTimestamp), which the API server would refuse or overwrite, is kept in a comment line at the
 /// top (<c># odigos-ui.store: {...}</c>). A manifest dropped into the folder without it is adopted at the next start.</para>
-/// <para>Writes are atomic: a temporary file in the same folder, flushed to disk (fsync), renamed over the target.
+/// <para>Writes are atomic and durable: a temporary file in the same folder, flushed to disk (fsync), renamed over the
+/// target, then the folder fsynced (deletes too). The data directory is locked (<see cref="DataDirectoryLock"/>) for
+/// the store's lifetime: a second process with the same folder fails to start.
 /// resourceVersion is a counter persisted in <c>&lt;dataDir&gt;/resources/.resource-version</c> before it is used, so it
 /// keeps increasing across restarts. Secret files are created with mode 0600 in a 0700 folder, and their content is
 /// never logged.</para>
@@ -53,6 +55,7 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
     private readonly List<Watcher> _watchers = [];
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly DataDirectoryLock? _dataLock;
     private long _resourceVersion;
     private bool _disposed;
 
@@ -70,7 +73,17 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
         {
             DataDirectory = Path.GetFullPath(dataDirectory);
             ResourcesDirectory = Path.Combine(DataDirectory, ResourcesFolder);
-            Load();
+            CreatePrivateDirectory(DataDirectory);
+            _dataLock = DataDirectoryLock.Acquire(DataDirectory);
+            try
+            {
+                Load();
+            }
+            catch
+            {
+                _dataLock.Dispose();
+                throw;
+            }
         }
     }
 
@@ -213,6 +226,7 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
             }
 
             _disposed = true;
+            _dataLock?.Dispose();
             foreach (var watcher in _watchers)
             {
                 watcher.Complete();
@@ -699,6 +713,7 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
         bool secret = type == Secret.ResourceType;
         string path = GetFilePath(DataDirectory, type, obj.Metadata.Namespace!, obj.Metadata.Name!);
         string directory = Path.GetDirectoryName(path)!;
+        bool newFolder = !Directory.Exists(directory);
         if (secret)
         {
             CreatePrivateDirectory(Path.GetDirectoryName(directory)!);
@@ -709,6 +724,14 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
             Directory.CreateDirectory(directory);
         }
 
+        if (newFolder)
+        {
+            // The new <type>/<namespace> folders are entries of their parents, durable once those are flushed.
+            string typeFolder = Path.GetDirectoryName(directory)!;
+            DirectorySync.Flush(typeFolder);
+            DirectorySync.Flush(Path.GetDirectoryName(typeFolder)!);
+        }
+
         WriteAtomic(path, text.ToString(), secret);
     }
 
@@ -716,11 +739,13 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
     {
         if (DataDirectory is not null)
         {
-            File.Delete(GetFilePath(DataDirectory, type, key.Namespace, key.Name));
+            string path = GetFilePath(DataDirectory, type, key.Namespace, key.Name);
+            File.Delete(path);
+            DirectorySync.Flush(Path.GetDirectoryName(path)!);
         }
     }
 
-    /// <summary>Temp file in the same folder (0600 for secrets), fsync, rename over the target.</summary>
+    /// <summary>Temp file in the same folder (0600 for secrets), fsync, rename over the target, fsync of the folder (so the rename itself survives a crash).</summary>
     internal static void WriteAtomic(string path, string content, bool secret)
     {
         string directory = Path.GetDirectoryName(path)!;
@@ -747,6 +772,7 @@ public sealed class EmbeddedResourceStore : IResourceStore, IDisposable
             }
 
             File.Move(temp, path, overwrite: true);
+            DirectorySync.Flush(directory);
         }
         catch
         {

@@ -16,6 +16,10 @@ public sealed class ConnectionTestOptions
     [Range(1, 120)]
     public int TimeoutSeconds { get; set; } = 10;
 
+    /// <summary>The most bytes of the endpoint's answer a test reads (the rest is never read; redirects are never followed).</summary>
+    [Range(256, 1 << 20)]
+    public int MaxResponseBytes { get; set; } = 4096;
+
     public bool Allows(string host)
     {
         if (AllowedHosts.Count == 0)

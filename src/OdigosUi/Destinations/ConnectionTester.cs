@@ -58,7 +58,7 @@ public sealed class ConnectionTester(DestinationService destinations, IOptions<C
         }
 
         var settings = options.Value;
-        var exporterOptions = new ExporterOptions { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+        var exporterOptions = new ExporterOptions { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds), MaxResponseBytes = settings.MaxResponseBytes };
         await using var exporter = DestinationExporter.Create(config, exporterOptions, time);
         var endpoint = exporter.Endpoint.ToString();
         if (!settings.Allows(exporter.Endpoint.Host))

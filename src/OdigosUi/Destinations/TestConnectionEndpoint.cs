@@ -8,7 +8,8 @@ namespace OdigosUi.Destinations;
 /// <c>POST /api/destinations/test-connection[?id=ID]</c> with the body of a create or update: 200 with a
 /// <see cref="ConnectionTestResult"/> whether or not the endpoint took the profile, 400 with messages per field when
 /// the values are not valid, 403 when the host is outside the allow-list. With <c>id</c>, stored secrets fill the
-/// secret fields the body leaves out (the browser never has them).
+/// secret fields the body leaves out (the browser never has them), but only while the connection fields are the
+/// stored ones: a changed endpoint, TLS, tenant or user name with a secret left out is a 400 asking for it again.
 /// </summary>
 public static class TestConnectionEndpoint
 {

@@ -16,8 +16,18 @@ public sealed class ExporterSettings
     [Range(64 * 1024, 1L << 34)]
     public long QueueMaxBytes { get; set; } = ExporterOptions.DefaultQueueMaxBytes;
 
+    /// <summary>
+    /// How long a stopping process lets the exporters deliver the requests they accepted (the host's shutdown timeout
+    /// is this plus <see cref="OdigosUiHostingExtensions.ShutdownMargin"/>). Helm: <c>profiling.exporter.shutdownTimeout</c>.
+    /// </summary>
+    [Range(0, 600)]
+    public int ShutdownTimeoutSeconds { get; set; } = (int)ExporterOptions.DefaultShutdownFlushTimeout.TotalSeconds;
+
+    public const string ShutdownTimeoutKey = SectionName + ":" + nameof(ShutdownTimeoutSeconds);
+
     public ExporterOptions ToOptions() => new()
     {
+        ShutdownFlushTimeout = TimeSpan.FromSeconds(ShutdownTimeoutSeconds),
         Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
         QueueMaxBytes = QueueMaxBytes,
         Retry = new RetryOptions { Enabled = RetryOnFailure },

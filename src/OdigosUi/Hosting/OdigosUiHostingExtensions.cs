@@ -8,8 +8,20 @@ namespace OdigosUi.Hosting;
 /// <summary>The composition root: every service and endpoint of OdigosUi is registered here.</summary>
 public static class OdigosUiHostingExtensions
 {
-    /// <summary>How long a stop (Ctrl+C, SIGTERM) waits for hosted workers before giving up on them.</summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a stop (Ctrl+C, SIGTERM) waits for hosted workers, besides the exporters' drain.</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a stop waits for hosted workers before giving up on them: <see cref="ShutdownMargin"/> plus
+    /// <c>Profiling:Exporter:ShutdownTimeoutSeconds</c>, the time the exporters have to deliver what they accepted.
+    /// </summary>
+    public static TimeSpan ShutdownTimeout(IConfiguration configuration)
+    {
+        int drain = int.TryParse(configuration[ExporterSettings.ShutdownTimeoutKey], System.Globalization.CultureInfo.InvariantCulture, out int seconds) && seconds is >= 0 and <= 600
+            ? seconds
+            : new ExporterSettings().ShutdownTimeoutSeconds;
+        return ShutdownMargin + TimeSpan.FromSeconds(drain);
+    }
 
     /// <summary>Registers options (validated at start-up), health checks and the workers of the configured role.</summary>
     public static WebApplicationBuilder AddOdigosUi(this WebApplicationBuilder builder)
@@ -29,7 +41,8 @@ public static class OdigosUiHostingExtensions
         string url = builder.Configuration[UiOptions.UrlKey] is { Length: > 0 } configured ? configured : UiOptions.DefaultUrl;
         builder.AddUiHostFiltering(url);
 
-        services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        TimeSpan shutdownTimeout = ShutdownTimeout(builder.Configuration);
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
         services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
         builder.AddOdigosUiTelemetry();

@@ -43,6 +43,7 @@ internal static class PipelineRegistration
             services.AddSingleton(sp => new ExporterFleet(
                 sp.GetRequiredService<IOptions<ExporterSettings>>().Value.ToOptions(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
             services.AddHostedService<DestinationsWorker>();
+            services.AddHostedService<ExporterDrain>();
             if (role == OdigosUiRole.Gateway && forwarding.UiUrl is { } uiUrl)
             {
                 services.AddSingleton(sp => new UiForwarder(new OtlpForwarder("ui", uiUrl, time: sp.GetRequiredService<TimeProvider>())));

@@ -6,7 +6,8 @@ namespace OdigosUi.Ui;
 
 /// <summary>
 /// The state of the Destination form: the chosen type, the values as the user typed them, and the messages the
-/// service gave per field. Secret fields start empty; on edit, one left empty keeps its stored value.
+/// service gave per field. Secret fields start empty; on edit, one left empty keeps its stored value while the
+/// connection fields are unchanged, and must be entered again once they change.
 /// </summary>
 public sealed class DestinationForm
 {
@@ -42,6 +43,17 @@ public sealed class DestinationForm
     public string? FieldError(DestinationField field) => Error($"fields.{field.Name}");
 
     public bool HasStoredSecret(DestinationField field) => field.Secret && Existing?.SecretFields.Contains(field.Name) == true;
+
+    /// <summary>
+    /// A stored secret is only sent where it was entered: once a connection field (any non-secret field) differs from
+    /// the stored Destination, a stored secret not typed again must be (the service refuses it otherwise).
+    /// </summary>
+    public bool MustReenter(DestinationField field) =>
+        HasStoredSecret(field) && !_touchedSecrets.Contains(field.Name) && ConnectionChanged;
+
+    /// <summary>A non-secret field differs from the stored Destination.</summary>
+    public bool ConnectionChanged => Existing is not null && Type.Fields.Any(f => !f.Secret
+        && !string.Equals(Get(f).Trim(), Existing.Fields.GetValueOrDefault(f.Name) ?? f.InitialValue ?? (f.ComponentType == ComponentTypes.Checkbox ? "false" : ""), StringComparison.OrdinalIgnoreCase));
 
     public void Set(DestinationField field, string? value)
     {
@@ -87,7 +99,7 @@ public sealed class DestinationForm
     /// <summary>Asks the service for every problem; true when there is none.</summary>
     public bool Validate(DestinationService service)
     {
-        Errors = service.Validate(ToRequest(), Existing?.SecretFields);
+        Errors = Existing is null ? service.Validate(ToRequest()) : service.Validate(ToRequest(), Existing);
         return Errors.Count == 0;
     }
 

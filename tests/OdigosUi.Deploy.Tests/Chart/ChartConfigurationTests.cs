@@ -105,6 +105,7 @@ public sealed partial class ChartConfigurationTests
         Assert.Equal(new SlotOptions().SlotTtlSeconds.ToString(), ui["Profiling__Ui__SlotTtlSeconds"]);
         Assert.Equal(new ExporterSettings().TimeoutSeconds.ToString(), gateway["Profiling__Exporter__TimeoutSeconds"]);
         Assert.Equal("true", gateway["Profiling__Exporter__RetryOnFailure"]);
+        Assert.Equal(new ExporterSettings().ShutdownTimeoutSeconds.ToString(), gateway["Profiling__Exporter__ShutdownTimeoutSeconds"]);
         Assert.Equal(new ProfilingOptions().SamplesPerSecond.ToString(), node["Profiling__SamplesPerSecond"]);
         Assert.Equal(new ProfilingOptions().RuntimeNaming.ToString(), node["Profiling__RuntimeNaming"]);
         Assert.Null(node["NODE_NAME"]); // valueFrom

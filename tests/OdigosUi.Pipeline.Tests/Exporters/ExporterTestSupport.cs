@@ -16,6 +16,7 @@ internal static class ExporterTestSupport
         QueueMaxBytes = queueMaxBytes,
         Timeout = timeout ?? TimeSpan.FromSeconds(10),
         ShutdownFlushTimeout = TimeSpan.FromMilliseconds(500),
+        RemovalFlushTimeout = TimeSpan.FromMilliseconds(500),
         Retry = new RetryOptions
         {
             InitialInterval = initial ?? TimeSpan.FromMilliseconds(20),
