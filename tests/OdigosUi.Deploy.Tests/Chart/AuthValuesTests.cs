@@ -53,4 +53,24 @@ public sealed class AuthValuesTests
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("0.0.0.0")]
+    public void A_ui_listening_beyond_its_pod_without_sign_in_fails_the_render(string host)
+    {
+        var error = Assert.Throws<TemplateException>(() => ChartRenders.Chart.Render(new HelmRelease(), [$"ui.listenHost={host}"]));
+
+        Assert.Contains($"ui.listenHost={host} exposes the UI beyond its pod: set auth.mode=oidc", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ui_listening_beyond_its_pod_with_sign_in_renders()
+    {
+        string[] set = [.. ChartRenders.ValueSets["oidc"].Set, "ui.listenHost=*"];
+
+        var env = ChartRenders.Chart.Render(new HelmRelease(), set).Component("ui")!.SingleContainer().Env();
+
+        Assert.Equal("http://*:3000", env["Ui__Url"]);
+    }
 }
