@@ -99,6 +99,14 @@ public sealed class WorkloadFile(SafeFileHandle handle, string path, FileStamp s
     public void Dispose() => Handle.Dispose();
 }
 
+/// <summary>A Unix socket of a workload held open by an O_PATH descriptor; connecting to <see cref="ConnectPath"/> reaches that socket.</summary>
+public sealed class WorkloadSocket(SafeFileHandle handle) : IDisposable
+{
+    public string ConnectPath => $"/proc/self/fd/{handle.DangerousGetHandle()}";
+
+    public void Dispose() => handle.Dispose();
+}
+
 /// <summary>Files skipped by why, and the last few skipped (what the profiler's status shows).</summary>
 public sealed record WorkloadFileStats(IReadOnlyDictionary<string, long> Skipped, IReadOnlyList<SkippedWorkloadFile> Recent)
 {
@@ -267,6 +275,65 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
     };
 
     /// <summary>
+    /// Creates (or opens, when it exists) the empty file at <paramref name="path"/> with <paramref name="mode"/>, resolved
+    /// as <see cref="Open"/> resolves and never through a link as its last component, and gives it to
+    /// <paramref name="uid"/>:<paramref name="gid"/> by its descriptor: a JVM's attach trigger in the JVM's own /tmp.
+    /// False with the reason when it cannot.
+    /// </summary>
+    public static bool TryCreateEmpty(string path, UnixFileMode mode, uint uid, uint gid, out string? error)
+    {
+        var fd = OpenFd(path, WorkloadNative.OWrOnly | WorkloadNative.OCreat | WorkloadNative.ONoFollow | WorkloadNative.ONonBlock | WorkloadNative.OCloExec, false, out error, (int)mode);
+        if (fd < 0)
+        {
+            error ??= System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(-fd);
+            return false;
+        }
+
+        try
+        {
+            if (WorkloadNative.Stat(fd) is not { Type: WorkloadNative.SIfReg })
+            {
+                error = "not a regular file";
+                return false;
+            }
+
+            if (WorkloadNative.Fchown(fd, uid, gid) != 0)
+            {
+                error = $"chown: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}";
+                return false;
+            }
+
+            return true;
+        }
+        finally
+        {
+            WorkloadNative.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The Unix socket at <paramref name="path"/> (a JVM's attach socket in its /tmp), resolved as <see cref="Open"/>
+    /// resolves, held open as an O_PATH descriptor: connect to <see cref="WorkloadSocket.ConnectPath"/>, which is that
+    /// very socket (a link planted there cannot send the connection to a socket of the host). Null when it is not a socket.
+    /// </summary>
+    public static WorkloadSocket? OpenSocket(string path)
+    {
+        var fd = OpenFd(path, WorkloadNative.OPath | WorkloadNative.OCloExec, false, out _);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        if (WorkloadNative.Stat(fd) is not { Type: WorkloadNative.SIfSock })
+        {
+            WorkloadNative.Close(fd);
+            return null;
+        }
+
+        return new WorkloadSocket(new SafeFileHandle(fd, ownsHandle: true));
+    }
+
+    /// <summary>
     /// The maps line's device and inode are the opened file's; on overlayfs kernels before 6.8 the line shows the
     /// underlying layer's device (the inode is the same), so there the inode alone decides.
     /// </summary>
@@ -286,12 +353,12 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
     }
 
     /// <summary>A file descriptor, or -errno (with <paramref name="error"/> set when the path was refused, not just missing).</summary>
-    private static int OpenFd(string path, int flags, bool byHand, out string? error)
+    private static int OpenFd(string path, int flags, bool byHand, out string? error, int mode = 0)
     {
         error = null;
         if (!TrySplitRoot(path, out var root, out var inside))
         {
-            return WorkloadNative.OpenAt(WorkloadNative.AtFdCwd, path, flags);
+            return WorkloadNative.OpenAt(WorkloadNative.AtFdCwd, path, flags, mode);
         }
 
         var rootFd = WorkloadNative.OpenAt(WorkloadNative.AtFdCwd, root, WorkloadNative.OPath | WorkloadNative.ODirectory | WorkloadNative.OCloExec);
@@ -304,7 +371,7 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
         {
             if (!byHand && Volatile.Read(ref s_openat2) == 1)
             {
-                var fd = WorkloadNative.OpenAt2(rootFd, inside, flags, WorkloadNative.ResolveInRoot | WorkloadNative.ResolveNoMagicLinks);
+                var fd = WorkloadNative.OpenAt2(rootFd, inside, flags, WorkloadNative.ResolveInRoot | WorkloadNative.ResolveNoMagicLinks, mode);
                 if (fd != -WorkloadNative.ENOSYS)
                 {
                     return fd;
@@ -314,7 +381,7 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
                 Volatile.Write(ref s_openat2, 0);
             }
 
-            return OpenInRootByHand(rootFd, inside, flags, out error);
+            return OpenInRootByHand(rootFd, inside, flags, mode, out error);
         }
         finally
         {
@@ -348,7 +415,7 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
     /// its target walked instead (an absolute one from the root), ".." never goes above the root, and a link into
     /// /proc of the profiler (a "magic link") is never followed because every link is resolved here, as text.
     /// </summary>
-    private static int OpenInRootByHand(int rootFd, string inside, int flags, out string? error)
+    private static int OpenInRootByHand(int rootFd, string inside, int flags, int mode, out string? error)
     {
         error = null;
         var pending = new Stack<string>(Components(inside).Reverse());
@@ -379,7 +446,10 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
                 var next = WorkloadNative.OpenAt(current, component, WorkloadNative.OPath | WorkloadNative.ONoFollow | WorkloadNative.OCloExec);
                 if (next < 0)
                 {
-                    return next;
+                    // A file to create does not exist yet.
+                    return last && (flags & WorkloadNative.OCreat) != 0 && -next == WorkloadNative.ENOENT
+                        ? WorkloadNative.OpenAt(current, component, flags | WorkloadNative.ONoFollow, mode)
+                        : next;
                 }
 
                 if (WorkloadNative.Stat(next) is { Type: WorkloadNative.SIfLnk })
@@ -417,7 +487,7 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
                 if (last)
                 {
                     WorkloadNative.Close(next);
-                    return WorkloadNative.OpenAt(current, component, flags | WorkloadNative.ONoFollow);
+                    return WorkloadNative.OpenAt(current, component, flags | WorkloadNative.ONoFollow, mode);
                 }
 
                 parents.Push(current);

@@ -27,6 +27,9 @@ internal static unsafe partial class WorkloadNative
     private static readonly bool Arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
     public const int ORdOnly = 0;
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const uint SIfSock = 0xC000;
     public const int ONonBlock = 0x800;
     public const int OCloExec = 0x80000;
     public const int OPath = 0x200000;
@@ -53,6 +56,9 @@ internal static unsafe partial class WorkloadNative
     [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
     private static partial int OpenAt(int dirfd, byte* path, int flags, int mode);
 
+    [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+    public static partial int Fchown(int fd, uint owner, uint group);
+
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 
@@ -66,9 +72,9 @@ internal static unsafe partial class WorkloadNative
     private static partial nint ReadLinkAt(int dirfd, byte* path, byte* buffer, nuint size);
 
     /// <summary>openat2(2); -errno on failure.</summary>
-    public static int OpenAt2(int dirfd, string path, int flags, ulong resolve)
+    public static int OpenAt2(int dirfd, string path, int flags, ulong resolve, int mode = 0)
     {
-        var how = new OpenHow { Flags = (ulong)(uint)flags, Resolve = resolve };
+        var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = (ulong)mode, Resolve = resolve };
         fixed (byte* p = Utf8(path))
         {
             var fd = Syscall(SysOpenat2, dirfd, p, &how, (nuint)sizeof(OpenHow));
@@ -77,11 +83,11 @@ internal static unsafe partial class WorkloadNative
     }
 
     /// <summary>openat(2); -errno on failure.</summary>
-    public static int OpenAt(int dirfd, string path, int flags)
+    public static int OpenAt(int dirfd, string path, int flags, int mode = 0)
     {
         fixed (byte* p = Utf8(path))
         {
-            var fd = OpenAt(dirfd, p, flags, 0);
+            var fd = OpenAt(dirfd, p, flags, mode);
             return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
         }
     }
