@@ -372,13 +372,16 @@ public sealed class WorkloadFiles(WorkloadFileLimits? limits = null)
             if (!byHand && Volatile.Read(ref s_openat2) == 1)
             {
                 var fd = WorkloadNative.OpenAt2(rootFd, inside, flags, WorkloadNative.ResolveInRoot | WorkloadNative.ResolveNoMagicLinks, mode);
-                if (fd != -WorkloadNative.ENOSYS)
+                if (fd != -WorkloadNative.ENOSYS && fd != -WorkloadNative.EPERM)
                 {
                     return fd;
                 }
 
-                // Kernels before 5.6: resolve by hand, under the same rules.
-                Volatile.Write(ref s_openat2, 0);
+                // Kernels before 5.6 (ENOSYS; older container seccomp profiles answer EPERM): resolve by hand, under the same rules.
+                if (fd == -WorkloadNative.ENOSYS)
+                {
+                    Volatile.Write(ref s_openat2, 0);
+                }
             }
 
             return OpenInRootByHand(rootFd, inside, flags, mode, out error);

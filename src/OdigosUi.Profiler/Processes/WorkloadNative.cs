@@ -9,6 +9,7 @@ internal static unsafe partial class WorkloadNative
     public const int AtFdCwd = -100;
     public const int AtEmptyPath = 0x1000;
     public const int AtSymlinkNoFollow = 0x100;
+    public const int EPERM = 1;
     public const int ENOENT = 2;
     public const int ENOSYS = 38;
     public const int ELOOP = 40;

@@ -10,7 +10,8 @@ namespace OdigosUi.Profiler.Symbolization.ReadyToRun;
 /// A copy of a PE file read with positioned reads into a pinned array, with a <see cref="PEReader"/> over it: never a
 /// mapping of the file, which the workload could truncate under the reader. Opening fails (false) for a file that cannot
 /// be read, is empty, over the ReadyToRun limit, truncated while read, or no longer has the <see cref="FileStamp"/> it
-/// was parsed with.
+/// was parsed with. <see cref="Pe"/> and <see cref="Metadata"/> read through a raw pointer into the copy: keep this
+/// object reachable (<see cref="GC.KeepAlive"/>) until they are done with.
 /// </summary>
 internal sealed unsafe class ImageCopy
 {

@@ -89,6 +89,7 @@ public sealed class ReadyToRunImage
         {
             image = Parse(copy!, path, files);
             image?._recent.SetTarget(copy);
+            GC.KeepAlive(copy);
         }
         catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException or OverflowException)
         {
@@ -173,9 +174,12 @@ public sealed class ReadyToRunImage
     /// </summary>
     private T? WithImage<T>(Func<ImageCopy, T?> read)
     {
+        // The readers over the copy hold a raw pointer into it: the copy must stay reachable until they are done.
         if (_recent.TryGetTarget(out var recent) && recent is not null)
         {
-            return read(recent);
+            var result = read(recent);
+            GC.KeepAlive(recent);
+            return result;
         }
 
         foreach (var path in _paths.Snapshot())
@@ -183,7 +187,9 @@ public sealed class ReadyToRunImage
             if (ImageCopy.TryOpen(path, _stamp, _files, null, out var image))
             {
                 _recent.SetTarget(image);
-                return read(image!);
+                var result = read(image!);
+                GC.KeepAlive(image);
+                return result;
             }
         }
 
