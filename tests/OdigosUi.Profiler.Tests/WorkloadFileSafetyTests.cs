@@ -253,6 +253,36 @@ public sealed class WorkloadFileSafetyTests
         }
     }
 
+    [Fact]
+    public async Task ReadyToRun_names_decoded_from_the_copy_while_the_collector_runs_are_the_names_of_the_file()
+    {
+        // The copy of the image is held weakly between names: a collection in the middle of a decode must not free it.
+        var coreLib = typeof(object).Assembly.Location;
+        Assert.True(ReadyToRunImage.TryOpen(coreLib, out var reference));
+        var methods = reference!.ReadMethods().Where(m => m.Name is not null).Take(3000).ToList();
+        Assert.True(ReadyToRunImage.TryOpen(coreLib, out var image));
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+        });
+        try
+        {
+            foreach (var (entry, name) in methods)
+            {
+                Assert.Equal(name, image!.FindName(entry));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await collector;
+        }
+    }
+
     private static Process StartReady(string program, params string[] arguments)
     {
         var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
