@@ -44,14 +44,18 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
     public NodeProfiler(NodeProfilerOptions options, Func<int, bool>? isProfiled = null)
     {
         Options = options;
-        _namer = new RuntimeNamer(options.RuntimeNaming, isProfiled);
-        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes));
+        Files = new WorkloadFiles(options.FileLimits);
+        _namer = new RuntimeNamer(options.RuntimeNaming, isProfiled, Files);
+        _symbolizer = new Symbolizer(new ElfCache(options.SymbolCacheBytes, files: Files), readyToRunCache: new ReadyToRunCache(options.ReadyToRunCacheBytes, files: Files));
         _processes = new ProcessTable(options.MaxCachedFrames);
-        _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes));
+        _unwindInfo = new ProcessUnwindInfo(_symbolizer.ElfCache, new UnwindTableCache(options.UnwindCacheBytes, Files));
         _python = new PythonNaming(_symbolizer.ElfCache);
     }
 
     public NodeProfilerOptions Options { get; }
+
+    /// <summary>How the workloads' files are opened, and those skipped (see <see cref="WorkloadFiles"/>).</summary>
+    public WorkloadFiles Files { get; }
 
     public ProfilerStats Stats => new(
         _sampler?.SampleCount ?? 0,
@@ -62,6 +66,7 @@ public sealed class NodeProfiler : IDisposable, IPerfRecordHandler
         Unwinding = UnwindStatistics(),
         Runtimes = _namer.Summaries(),
         Python = _python.Stats,
+        Files = Files.Stats,
     };
 
     /// <summary>How each process considered for naming is named (thread-safe).</summary>

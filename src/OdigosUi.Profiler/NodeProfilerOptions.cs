@@ -47,8 +47,13 @@ public sealed record NodeProfilerOptions
     /// <summary>Bound of the resolved frames kept across processes (all dropped when exceeded).</summary>
     public int MaxCachedFrames { get; init; } = Processes.ProcessTable.DefaultMaxCachedFrames;
 
+    /// <summary>The most bytes read from one workload file: an ELF file's sections, a perf map, a ReadyToRun image.</summary>
+    public Processes.WorkloadFileLimits FileLimits { get; init; } = new();
+
     public void Validate()
     {
+        FileLimits.Validate();
+
         if (SamplesPerSecond is < 1 or > 10_000)
         {
             throw new ArgumentOutOfRangeException(nameof(SamplesPerSecond), SamplesPerSecond, "must be between 1 and 10000");
@@ -95,6 +100,9 @@ public sealed record ProfilerStats(long Samples, long LostSamples, int Processes
     public IReadOnlyList<Runtimes.RuntimeNamingSummary> Runtimes { get; init; } = [];
 
     public global::OdigosUi.Profiler.Runtimes.Python.PythonStats Python { get; init; } = global::OdigosUi.Profiler.Runtimes.Python.PythonStats.None;
+
+    /// <summary>Workload files not read (a FIFO at a perf map path, a file over its size limit, ...), by why, and the last few.</summary>
+    public global::OdigosUi.Profiler.Processes.WorkloadFileStats Files { get; init; } = global::OdigosUi.Profiler.Processes.WorkloadFileStats.None;
 }
 
 /// <summary>

@@ -26,8 +26,10 @@ public enum RuntimeNamingMode
 /// never on the drain thread, a few at a time, with bounded retries. Its status says, per process, how frames are
 /// named, or why not and what would fix it.
 /// </summary>
-public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProfiled = null) : IDisposable
+public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProfiled = null, OdigosUi.Profiler.Processes.WorkloadFiles? files = null) : IDisposable
 {
+    private readonly OdigosUi.Profiler.Processes.WorkloadFiles _files = files ?? OdigosUi.Profiler.Processes.WorkloadFiles.Shared;
+
     public const int MaxAttempts = 5;
     private const int MaxConcurrentAttempts = 4;
     private const int MaxListed = 20;
@@ -92,13 +94,13 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
             [.. g.Where(s => !s.Named || s.Fix is not null).Take(MaxListed)],
             [.. g.Select(s => s.Route).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))];
 
-    private static ProcessNamingStatus Initial(ProcessState process)
+    private ProcessNamingStatus Initial(ProcessState process)
     {
         var symbols = process.Symbols;
         var executable = process.Info.ExecutableName;
         return symbols.Runtime switch
         {
-            ProcessRuntime.Dotnet when PerfMapLocator.Find(process.Pid) is not null =>
+            ProcessRuntime.Dotnet when PerfMapLocator.Find(process.Pid, _files) is not null =>
                 new(process.Pid, executable, ProcessRuntime.Dotnet, "perf map written by the runtime (DOTNET_PerfMapEnabled)", true),
             ProcessRuntime.Dotnet => new(process.Pid, executable, ProcessRuntime.Dotnet, "perf map through the diagnostics IPC", false, "asking the runtime to write its perf map"),
             ProcessRuntime.Node => NodeStatus(process.Pid, executable),
@@ -119,7 +121,7 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
     };
 
     /// <summary>A perf map appears once node has started: look again now and then.</summary>
-    private static bool RecheckNode(ProcessState process, ProcessNaming naming)
+    private bool RecheckNode(ProcessState process, ProcessNaming naming)
     {
         naming.Status = NodeStatus(process.Pid, naming.Status.Executable);
         naming.NextAttemptAt = Environment.TickCount64 + (long)RecheckDelay.TotalMilliseconds;
@@ -254,10 +256,10 @@ public sealed class RuntimeNamer(RuntimeNamingMode mode, Func<int, bool>? isProf
         };
     }
 
-    private static ProcessNamingStatus NodeStatus(int pid, string executable)
+    private ProcessNamingStatus NodeStatus(int pid, string executable)
     {
         const string Flags = "NODE_OPTIONS=\"--perf-basic-prof --interpreted-frames-native-stack\"";
-        if (PerfMapLocator.Find(pid) is null)
+        if (PerfMapLocator.Find(pid, _files) is null)
         {
             return new(pid, executable, ProcessRuntime.Node, "perf map (--perf-basic-prof)", false, "node writes no perf map: V8 can only be told at start", $"start it with {Flags}");
         }

@@ -1,3 +1,5 @@
+using OdigosUi.Profiler.Processes;
+
 namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>A mapped file as the kernel names it in /proc/PID/maps: device and inode, the same in every process and container.</summary>
@@ -6,9 +8,10 @@ public readonly record struct FileIdentity(string Device, ulong Inode);
 /// <summary>
 /// Parsed ELF files keyed by <see cref="FileIdentity"/> (so libc mapped by a hundred processes is parsed once), sharing
 /// one symbol table between files with the same GNU build id (the same binary copied into several container images),
-/// least recently used evicted beyond <see cref="MaxBytes"/> or <see cref="MaxEntries"/>. Not thread-safe.
+/// least recently used evicted beyond <see cref="MaxBytes"/> or <see cref="MaxEntries"/>. Files are opened through
+/// <see cref="Files"/>. Not thread-safe.
 /// </summary>
-public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEntries = 1024)
+public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEntries = 1024, WorkloadFiles? files = null)
 {
     public const long DefaultMaxBytes = 32L << 20;
 
@@ -19,6 +22,8 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
     public long MaxBytes { get; } = maxBytes;
 
     public int MaxEntries { get; } = maxEntries;
+
+    public WorkloadFiles Files { get; } = files ?? WorkloadFiles.Shared;
 
     public int Count => _entries.Count;
 
@@ -32,7 +37,15 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
     /// The ELF file with <paramref name="identity"/>, opened from the first of <paramref name="paths"/> that can be read;
     /// null (also cached) when none is an ELF file.
     /// </summary>
-    public ElfFile? Get(FileIdentity identity, params ReadOnlySpan<string> paths)
+    public ElfFile? Get(FileIdentity identity, params ReadOnlySpan<string> paths) => Get(identity, verify: false, paths);
+
+    /// <summary>
+    /// <see cref="Get(FileIdentity, ReadOnlySpan{string})"/> for a process's mapping: a path that opens another file than
+    /// the one with the mapping's device and inode is not read (a file the workload put in its place).
+    /// </summary>
+    public ElfFile? GetMapped(FileIdentity identity, params ReadOnlySpan<string> paths) => Get(identity, verify: true, paths);
+
+    private ElfFile? Get(FileIdentity identity, bool verify, ReadOnlySpan<string> paths)
     {
         if (_entries.TryGetValue(identity, out var node))
         {
@@ -46,7 +59,7 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
         ElfFile? elf = null;
         foreach (var path in paths)
         {
-            if (ElfFile.TryOpen(path, out elf, out _))
+            if (ElfFile.TryOpen(path, Files, verify ? identity : null, out elf, out _))
             {
                 break;
             }
@@ -79,7 +92,7 @@ public sealed class ElfCache(long maxBytes = ElfCache.DefaultMaxBytes, int maxEn
         ElfFile? found = null;
         foreach (var candidate in DebugFileCandidates(elf, root, path))
         {
-            if (ElfFile.TryOpen(candidate, out var debug, out _) && debug is not null
+            if (ElfFile.TryOpen(candidate, Files, null, out var debug, out _) && debug is not null
                 && (elf.BuildId is null || debug.BuildId == elf.BuildId)
                 && (debug.SymbolSource == SymbolSource.Symtab || debug.Section(".debug_frame") is not null))
             {

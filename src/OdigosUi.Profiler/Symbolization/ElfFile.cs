@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
+using OdigosUi.Profiler.Processes;
 
 namespace OdigosUi.Profiler.Symbolization;
 
@@ -116,34 +116,36 @@ public sealed class ElfFile
 
     /// <summary>
     /// The bytes of <paramref name="section"/> of the file at <paramref name="path"/>, by positioned reads of that range
-    /// only; null when the file cannot be read or is shorter than the section says.
+    /// only; null when the file cannot be read, is shorter than the section says (truncated) or the section is over the
+    /// ELF limit of <paramref name="files"/>.
     /// </summary>
-    public static byte[]? ReadSection(string path, ElfSection section)
+    public static byte[]? ReadSection(string path, ElfSection section, WorkloadFiles? files = null)
     {
+        files ??= WorkloadFiles.Shared;
         if (!section.HasBytes || section.Size > int.MaxValue || section.Offset > long.MaxValue - section.Size)
         {
             return null;
         }
 
+        if ((long)section.Size > files.Limits.MaxElfBytes)
+        {
+            files.Skipped(path, WorkloadFileRefusal.TooLarge, $"section {section.Name}: {section.Size} bytes, over the Elf limit of {files.Limits.MaxElfBytes}");
+            return null;
+        }
+
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if ((ulong)RandomAccess.GetLength(handle) < section.Offset + section.Size)
+            using var file = files.Open(path, WorkloadFileKind.Elf);
+            if (file is null)
             {
                 return null;
             }
 
-            var bytes = new byte[section.Size];
-            var done = 0;
-            while (done < bytes.Length)
+            var bytes = GC.AllocateUninitializedArray<byte>((int)section.Size);
+            if ((ulong)file.Length < section.Offset + section.Size || !file.TryReadExactly(bytes, (long)section.Offset))
             {
-                var read = RandomAccess.Read(handle, bytes.AsSpan(done), (long)section.Offset + done);
-                if (read <= 0)
-                {
-                    return null;
-                }
-
-                done += read;
+                files.Skipped(path, WorkloadFileRefusal.Truncated, $"section {section.Name} ends past the end of the file");
+                return null;
             }
 
             return bytes;
@@ -154,11 +156,14 @@ public sealed class ElfFile
         }
     }
 
-    public static bool TryOpen(string path, out ElfFile? elf, out string? error)
+    public static bool TryOpen(string path, out ElfFile? elf, out string? error) => TryOpen(path, null, null, out elf, out error);
+
+    /// <summary>Opens through <paramref name="files"/>; a <paramref name="mapped"/> identity must be the opened file's.</summary>
+    public static bool TryOpen(string path, WorkloadFiles? files, FileIdentity? mapped, out ElfFile? elf, out string? error)
     {
         try
         {
-            elf = Open(path);
+            elf = Open(path, files, mapped);
             error = null;
             return true;
         }
@@ -171,17 +176,19 @@ public sealed class ElfFile
     }
 
     /// <summary>
-    /// Parses the file through a read-only memory mapping: only the compact symbol table is kept, nothing of the file
-    /// is copied to the managed heap, and the mapping is gone when this returns.
+    /// Parses the file with positioned reads of its headers and of the sections it needs (at most the ELF limit of
+    /// <paramref name="files"/> in all): only the compact symbol table is kept; a file truncated while it is read fails
+    /// with <see cref="InvalidDataException"/>, never a fault of a mapping.
     /// </summary>
-    public static ElfFile Open(string path) => WithImage(path, (image, stamp) => Parse(image, path, stamp));
+    public static ElfFile Open(string path, WorkloadFiles? files = null, FileIdentity? mapped = null) =>
+        WithImage(path, files, mapped, (image, stamp, files) => Parse(image, path, stamp, files));
 
     /// <summary>
     /// The link-time addresses of the named data (OBJECT) symbols of the file at <paramref name="path"/>, from .symtab
     /// and .dynsym (a stripped executable still exports its globals in .dynsym); names it lacks are not in the result.
     /// The parsed file keeps function symbols only, so this reads the file again: meant for a few names, once.
     /// </summary>
-    public static IReadOnlyDictionary<string, ulong> FindDataSymbols(string path, IReadOnlyCollection<string> names) => WithImage(path, (image, _) =>
+    public static IReadOnlyDictionary<string, ulong> FindDataSymbols(string path, IReadOnlyCollection<string> names, WorkloadFiles? files = null, FileIdentity? mapped = null) => WithImage(path, files, mapped, (image, _, _) =>
     {
         var header = image.Slice(0, 64);
         if (header.Length < 64 || header[0] != 0x7f || header[1] != (byte)'E' || header[4] != 2 || header[5] != 1)
@@ -231,28 +238,28 @@ public sealed class ElfFile
         }
     }
 
-    /// <summary>Runs <paramref name="read"/> over the file mapped read-only; the mapping is gone when this returns.</summary>
-    private static unsafe T WithImage<T>(string path, Func<Image, FileStamp, T> read)
+    /// <summary>
+    /// Runs <paramref name="read"/> over the file opened through <paramref name="files"/>; what it slices is read then,
+    /// within the ELF limit; a refusal (over the limit, truncated) is counted and thrown as <see cref="InvalidDataException"/>.
+    /// </summary>
+    private static T WithImage<T>(string path, WorkloadFiles? files, FileIdentity? mapped, Func<Image, FileStamp, WorkloadFiles, T> read)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(handle);
-        if (length < 64)
+        files ??= WorkloadFiles.Shared;
+        using var file = files.Open(path, WorkloadFileKind.Elf, mapped) ?? throw new FileNotFoundException($"{path} cannot be opened as a regular file");
+        if (file.Length < 64)
         {
             throw new InvalidDataException($"{path} is not an ELF file");
         }
 
-        var stamp = new FileStamp(length, File.GetLastWriteTimeUtc(handle));
-        using var mapped = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        using var view = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        var image = new Image(file, files.Limits.MaxElfBytes);
         try
         {
-            return read(new Image(pointer + view.PointerOffset, (ulong)length), stamp);
+            return read(image, file.Stamp, files);
         }
-        finally
+        catch (InvalidDataException e) when (image.Refusal is { } refusal)
         {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            files.Skipped(path, refusal, e.Message);
+            throw;
         }
     }
 
@@ -260,9 +267,9 @@ public sealed class ElfFile
     /// Parses an ELF image in this process's memory (the kernel's vDSO): its headers and sections; symbol names cannot
     /// be read again later, so only <see cref="Sections"/> and <see cref="LoadSegments"/> are meant to be used.
     /// </summary>
-    internal static unsafe ElfFile FromMemory(byte* start, ulong length, string name) => Parse(new Image(start, length), name, default);
+    internal static unsafe ElfFile FromMemory(byte* start, ulong length, string name) => Parse(new Image(start, length), name, default, WorkloadFiles.Shared);
 
-    private static ElfFile Parse(Image file, string path, FileStamp stamp)
+    private static ElfFile Parse(Image file, string path, FileStamp stamp, WorkloadFiles files)
     {
         var header = file.Slice(0, 64);
         if (header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
@@ -308,19 +315,19 @@ public sealed class ElfFile
             }
         }
 
-        var symbols = ReadFunctions(file, sections, ShtSymtab, path, stamp);
+        var symbols = ReadFunctions(file, sections, ShtSymtab, path, stamp, files);
         var source = SymbolSource.Symtab;
         if (symbols.Count == 0 && GoPclnTab.FindSection(named) is { } gopclntab)
         {
             // A stripped Go binary still has every function's name in the runtime's pc-line table.
             var text = named.Find(s => s.Name == ".text")?.VirtualAddress ?? 0;
-            symbols = GoPclnTab.ReadSymbols(file.Slice(gopclntab.Offset, gopclntab.Size), gopclntab, text, path, stamp) ?? SymbolTable.Empty;
+            symbols = GoPclnTab.ReadSymbols(file.Slice(gopclntab.Offset, gopclntab.Size), gopclntab, text, path, stamp, files) ?? SymbolTable.Empty;
             source = SymbolSource.GoPclnTab;
         }
 
         if (symbols.Count == 0)
         {
-            symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp);
+            symbols = ReadFunctions(file, sections, ShtDynsym, path, stamp, files);
             source = symbols.Count == 0 ? SymbolSource.None : SymbolSource.Dynsym;
         }
 
@@ -390,7 +397,7 @@ public sealed class ElfFile
     /// The function symbols of the (first) section of <paramref name="type"/>: counted first, so the table is allocated
     /// once; their names stay in the file and are read when a sample first hits them.
     /// </summary>
-    private static SymbolTable ReadFunctions(Image file, List<SectionHeader> sections, uint type, string path, FileStamp stamp)
+    private static SymbolTable ReadFunctions(Image file, List<SectionHeader> sections, uint type, string path, FileStamp stamp, WorkloadFiles files)
     {
         var index = sections.FindIndex(s => s.Type == type && s.Link < sections.Count && s.EntrySize >= 24);
         if (index < 0)
@@ -405,7 +412,7 @@ public sealed class ElfFile
         }
 
         var strings = sections[(int)sections[index].Link];
-        var builder = new SymbolTable.Builder(count, 0, new ElfStringTable(path, strings.Offset, strings.Size, stamp));
+        var builder = new SymbolTable.Builder(count, 0, new ElfStringTable(path, strings.Offset, strings.Size, stamp, files));
 
         // Of the names at one address the table finds the one added last: add them from the least to the most telling.
         for (var rank = 0; rank <= MaxRank; rank++)
@@ -516,18 +523,69 @@ public sealed class ElfFile
 
     private static int Align4(int n) => (n + 3) & ~3;
 
-    /// <summary>The mapped file; slices are clamped to the file (and to 2 GiB, a span's limit).</summary>
-    private readonly unsafe struct Image(byte* start, ulong length)
+    /// <summary>
+    /// The file's bytes by range, clamped to the file (and to 2 GiB, a span's limit): in memory (the vDSO), or read from
+    /// the file when first sliced, each range once, all of them within a byte budget.
+    /// </summary>
+    private sealed unsafe class Image
     {
+        private readonly byte* _memory;
+        private readonly WorkloadFile? _file;
+        private readonly ulong _length;
+        private readonly Dictionary<(ulong Offset, int Count), byte[]> _read = [];
+        private readonly long _limit;
+        private long _budget;
+
+        public Image(byte* memory, ulong length)
+        {
+            _memory = memory;
+            _length = length;
+        }
+
+        public Image(WorkloadFile file, long budget)
+        {
+            _file = file;
+            _length = (ulong)file.Length;
+            _budget = _limit = budget;
+        }
+
+        /// <summary>Why a slice could not be read (then thrown as <see cref="InvalidDataException"/>).</summary>
+        public WorkloadFileRefusal? Refusal { get; private set; }
+
         public ReadOnlySpan<byte> Slice(ulong offset, ulong count)
         {
-            if (count == 0 || offset >= length)
+            if (count == 0 || offset >= _length)
             {
                 return default;
             }
 
-            var n = (int)Math.Min(Math.Min(count, length - offset), int.MaxValue);
-            return new ReadOnlySpan<byte>(start + offset, n);
+            var n = (int)Math.Min(Math.Min(count, _length - offset), int.MaxValue);
+            if (_file is null)
+            {
+                return new ReadOnlySpan<byte>(_memory + offset, n);
+            }
+
+            if (_read.TryGetValue((offset, n), out var bytes))
+            {
+                return bytes;
+            }
+
+            if (n > _budget)
+            {
+                Refusal = WorkloadFileRefusal.TooLarge;
+                throw new InvalidDataException($"{_file.Path}: its headers and symbol sections need more than the Elf limit of {_limit} bytes");
+            }
+
+            _budget -= n;
+            bytes = GC.AllocateUninitializedArray<byte>(n);
+            if (!_file.TryReadExactly(bytes, (long)offset))
+            {
+                Refusal = WorkloadFileRefusal.Truncated;
+                throw new InvalidDataException($"{_file.Path}: shorter than its headers say (truncated while read)");
+            }
+
+            _read[(offset, n)] = bytes;
+            return bytes;
         }
     }
 

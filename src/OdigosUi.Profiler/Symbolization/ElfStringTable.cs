@@ -1,15 +1,19 @@
 using System.Text;
+using OdigosUi.Profiler.Processes;
 
 namespace OdigosUi.Profiler.Symbolization;
 
-/// <summary>Length and modification time of a file, to tell it is still the file that was parsed.</summary>
-public readonly record struct FileStamp(long Length, DateTime ModifiedUtc);
+/// <summary>
+/// Length, modification time and inode of a file, to tell it is still the file that was parsed (the inode, not the
+/// device: through a /proc/PID/map_files link an overlayfs file may show its layer's device).
+/// </summary>
+public readonly record struct FileStamp(long Length, DateTime ModifiedUtc, ulong Inode = 0);
 
 /// <summary>
 /// Names of an ELF string table read from the file when first needed (one open, one small read), through whichever
 /// of the remembered paths still opens the same file. A name that cannot be read any more is null (unnamed frame).
 /// </summary>
-internal sealed class ElfStringTable(string path, ulong offset, ulong size, FileStamp stamp) : ISymbolNameReader
+internal sealed class ElfStringTable(string path, ulong offset, ulong size, FileStamp stamp, WorkloadFiles files) : ISymbolNameReader
 {
     private const int ChunkBytes = 256;
     private const int MaxNameBytes = 64 * 1024;
@@ -29,13 +33,13 @@ internal sealed class ElfStringTable(string path, ulong offset, ulong size, File
         {
             try
             {
-                using var handle = File.OpenHandle(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                if (RandomAccess.GetLength(handle) != stamp.Length || File.GetLastWriteTimeUtc(handle) != stamp.ModifiedUtc)
+                using var file = files.Open(candidate, WorkloadFileKind.Elf);
+                if (file is null || file.Stamp != stamp)
                 {
                     continue;
                 }
 
-                return ReadName(handle, (long)offset + nameOffset, (long)(size - (ulong)nameOffset));
+                return ReadName(file.Handle, (long)offset + nameOffset, (long)(size - (ulong)nameOffset));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {

@@ -62,14 +62,14 @@ public sealed class GoPclnTab
     /// memory for <see cref="FileLine"/>; the names are copied into <see cref="Symbols"/>) and parses it; null when the file has none, it is larger than <see cref="MaxSectionBytes"/>, cannot be read or is
     /// not a pclntab this parser knows.
     /// </summary>
-    public static GoPclnTab? Read(ElfFile elf)
+    public static GoPclnTab? Read(ElfFile elf, Processes.WorkloadFiles? files = null)
     {
         if (FindSection(elf.Sections) is not { } section || section.Size > MaxSectionBytes || section.Offset > long.MaxValue - section.Size)
         {
             return null;
         }
 
-        if (ElfFile.ReadSection(elf.Path, section) is not { } data)
+        if (ElfFile.ReadSection(elf.Path, section, files) is not { } data)
         {
             return null;
         }
@@ -113,7 +113,7 @@ public sealed class GoPclnTab
     /// For <see cref="ElfFile"/>'s parse of a mapped file: the function table with the names left in the file (read
     /// through an <see cref="ElfStringTable"/> over funcnametab, like .symtab's names). Null when there is no table.
     /// </summary>
-    internal static SymbolTable? ReadSymbols(ReadOnlySpan<byte> section, ElfSection header, ulong textAddress, string path, FileStamp stamp)
+    internal static SymbolTable? ReadSymbols(ReadOnlySpan<byte> section, ElfSection header, ulong textAddress, string path, FileStamp stamp, Processes.WorkloadFiles files)
     {
         try
         {
@@ -122,7 +122,7 @@ public sealed class GoPclnTab
                 return null;
             }
 
-            var names = new ElfStringTable(path, header.Offset + (ulong)layout.FuncNames, (ulong)(layout.FuncNamesEnd - layout.FuncNames), stamp);
+            var names = new ElfStringTable(path, header.Offset + (ulong)layout.FuncNames, (ulong)(layout.FuncNamesEnd - layout.FuncNames), stamp, files);
             return BuildSymbols(section, layout, names);
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException)

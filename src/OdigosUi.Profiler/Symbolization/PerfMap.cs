@@ -5,12 +5,15 @@ namespace OdigosUi.Profiler.Symbolization;
 /// the runtime only appends to it, so <see cref="Refresh"/> parses the bytes added since the last read and adds them
 /// as a new segment (segments are merged once there are several). Later lines win over earlier ones at the same
 /// address. Names are shortened by <see cref="HotSpotFrameName"/> for a JVM, else by <see cref="DotnetFrameName"/>.
-/// Not thread-safe.
+/// The file is opened through <see cref="Processes.WorkloadFiles"/> (a FIFO or a link planted at its path is not read),
+/// and parsed up to the perf map limit (the rest skipped, counted once). Not thread-safe.
 /// </summary>
-public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes, Runtimes.ProcessRuntime runtime = Runtimes.ProcessRuntime.Native)
+public sealed class PerfMap(string path, Runtimes.ProcessRuntime runtime = Runtimes.ProcessRuntime.Native, Processes.WorkloadFiles? files = null)
 {
-    public const long DefaultMaxBytes = 64L << 20;
     private const int MaxSegments = 4;
+
+    private readonly Processes.WorkloadFiles _files = files ?? Processes.WorkloadFiles.Shared;
+    private bool _overLimitCounted;
 
     private readonly List<SymbolTable> _segments = [];
     private long _offset;
@@ -32,15 +35,28 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
     {
         try
         {
-            using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
-            if (stream.Length < _offset)
+            using var file = _files.Open(Path, Processes.WorkloadFileKind.PerfMap);
+            if (file is null)
+            {
+                return false;
+            }
+
+            using var stream = new FileStream(file.Handle, FileAccess.Read, bufferSize: 1);
+            var maxBytes = _files.Limits.MaxPerfMapBytes;
+            if (file.Length < _offset)
             {
                 // Truncated or replaced (a new process with a reused pid): start over.
                 _segments.Clear();
                 _offset = 0;
             }
 
-            if (stream.Length == _offset || _offset >= maxBytes)
+            if (file.Length > maxBytes && !_overLimitCounted)
+            {
+                _overLimitCounted = true;
+                _files.Skipped(Path, Processes.WorkloadFileRefusal.TooLarge, $"{file.Length} bytes: lines after the perf map limit of {maxBytes} are not read");
+            }
+
+            if (file.Length == _offset || _offset >= maxBytes)
             {
                 return false;
             }
@@ -88,9 +104,9 @@ public sealed class PerfMap(string path, long maxBytes = PerfMap.DefaultMaxBytes
         return builder.Build();
     }
 
-    public static SymbolTable Read(string path)
+    public static SymbolTable Read(string path, Processes.WorkloadFiles? files = null)
     {
-        var map = new PerfMap(path);
+        var map = new PerfMap(path, files: files);
         map.Refresh();
         map.Merge();
         return map._segments.Count == 0 ? SymbolTable.Empty : map._segments[0];

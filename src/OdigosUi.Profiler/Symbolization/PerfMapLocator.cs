@@ -2,20 +2,24 @@ namespace OdigosUi.Profiler.Symbolization;
 
 /// <summary>
 /// Where a process's JIT perf map is: <c>/tmp/perf-NSPID.map</c> in the process's own mount namespace (a container's
-/// <c>/tmp</c>, reached through <c>/proc/PID/root</c>, named by the pid the process has in its pid namespace).
+/// <c>/tmp</c>, reached through <c>/proc/PID/root</c>, named by the pid the process has in its pid namespace), else
+/// <c>/tmp/perf-PID.map</c> of the profiler's own root. Only a regular file counts (opened through <see cref="Processes.WorkloadFiles"/>).
 /// </summary>
 public static class PerfMapLocator
 {
-    public static string? Find(int pid)
+    public static string? Find(int pid, Processes.WorkloadFiles? files = null)
     {
-        var inside = $"/proc/{pid}/root/tmp/perf-{NamespacePid(pid)}.map";
-        if (File.Exists(inside))
+        files ??= Processes.WorkloadFiles.Shared;
+        foreach (var path in (ReadOnlySpan<string>)[$"/proc/{pid}/root/tmp/perf-{NamespacePid(pid)}.map", $"/tmp/perf-{pid}.map"])
         {
-            return inside;
+            using var file = files.Open(path, Processes.WorkloadFileKind.PerfMap);
+            if (file is not null)
+            {
+                return path;
+            }
         }
 
-        var host = $"/tmp/perf-{pid}.map";
-        return File.Exists(host) ? host : null;
+        return null;
     }
 
     /// <summary>The pid of <paramref name="pid"/> in its own (innermost) pid namespace; the pid itself when unknown.</summary>

@@ -175,7 +175,8 @@ public sealed class ProcessSymbols(int pid)
         }
 
         // map_files opens exactly the mapped file (also when deleted or inside a container); then the container's root.
-        var elf = cache.Get(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", mapping.Path);
+        // Every path must open the file with the mapping's device and inode; a container path resolves in the container.
+        var elf = cache.GetMapped(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}", mapping.Path);
         if (elf is { WantsDebugFile: true, DebugFileSearched: false })
         {
             cache.AttachDebugFile(elf, $"/proc/{Pid}/root", mapping.Path);
@@ -200,7 +201,7 @@ public sealed class ProcessSymbols(int pid)
         if (!file.ReadyToRunSearched)
         {
             var mapping = file.Source;
-            file.ReadyToRunImage = cache.Get(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}");
+            file.ReadyToRunImage = cache.GetMapped(mapping.Identity, $"/proc/{Pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{Pid}/root{mapping.Path}");
             file.ReadyToRunSearched = true;
         }
 
@@ -214,7 +215,7 @@ public sealed class ProcessSymbols(int pid)
     public void RequestPerfMapReload() => Volatile.Write(ref _perfMapReloadRequested, 1);
 
     /// <summary>The perf map name of <paramref name="address"/>; reads what the runtime appended at most every 250 ms.</summary>
-    internal string? JitName(ulong address)
+    internal string? JitName(ulong address, Processes.WorkloadFiles? files = null)
     {
         if (Interlocked.Exchange(ref _perfMapReloadRequested, 0) == 1)
         {
@@ -242,12 +243,12 @@ public sealed class ProcessSymbols(int pid)
             }
 
             _perfMapSearchedAt = now;
-            if (PerfMapLocator.Find(Pid) is not { } path)
+            if (PerfMapLocator.Find(Pid, files) is not { } path)
             {
                 return null;
             }
 
-            _perfMap = new PerfMap(path, runtime: Runtime);
+            _perfMap = new PerfMap(path, Runtime, files);
         }
         else if (now - _perfMapCheckedAt < PerfMapRefreshMs)
         {

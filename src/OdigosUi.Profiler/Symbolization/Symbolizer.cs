@@ -94,15 +94,15 @@ public sealed class Symbolizer(ElfCache? elfCache = null, KernelSymbols? kernelS
                 return new ResolvedFrame(FrameKind.Dotnet, method, file.Mapping, address);
             }
 
-            return Jit(process, address, lookup, file.Mapping, out final);
+            return Jit(process, address, lookup, file.Mapping, ElfCache.Files, out final);
         }
 
-        return Jit(process, address, lookup, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, null), out final);
+        return Jit(process, address, lookup, new FrameMapping(mapping.Path, mapping.Start, mapping.End, mapping.Offset, null), ElfCache.Files, out final);
     }
 
-    private static ResolvedFrame Jit(ProcessSymbols process, ulong address, ulong lookup, FrameMapping mapping, out bool final)
+    private static ResolvedFrame Jit(ProcessSymbols process, ulong address, ulong lookup, FrameMapping mapping, Processes.WorkloadFiles files, out bool final)
     {
-        var name = process.JitName(lookup);
+        var name = process.JitName(lookup, files);
         final = name is not null || process.PerfMap is null;
         if (name is null)
         {

@@ -7,8 +7,10 @@ namespace OdigosUi.Profiler.Unwinding;
 /// every process of the node, in every container image, is compiled once; least recently used evicted beyond
 /// <see cref="MaxBytes"/>. The CFI is read with positioned reads of its section only. Not thread-safe.
 /// </summary>
-public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMaxBytes)
+public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMaxBytes, Processes.WorkloadFiles? files = null)
 {
+    private readonly Processes.WorkloadFiles _files = files ?? Processes.WorkloadFiles.Shared;
+
     public const long DefaultMaxBytes = 64L << 20;
 
     /// <summary>Call frame sections larger than this are not read (the largest binaries have a few tens of MiB).</summary>
@@ -59,7 +61,7 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
         return table;
     }
 
-    private static UnwindTable Compile(ElfFile elf, ReadOnlySpan<string> paths)
+    private UnwindTable Compile(ElfFile elf, ReadOnlySpan<string> paths)
     {
         var rows = new List<(ulong Pc, UnwindRow Row)>();
         var sources = new List<string>();
@@ -69,7 +71,7 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
         {
             foreach (var path in paths)
             {
-                if (ElfFile.ReadSection(path, section) is { } bytes)
+                if (ElfFile.ReadSection(path, section, _files) is { } bytes)
                 {
                     entries += CallFrameInfoCompiler.AddRows(bytes, section.VirtualAddress, section.Name == ".debug_frame", rows);
                     sources.Add(section.Name);
@@ -79,7 +81,7 @@ public sealed class UnwindTableCache(long maxBytes = UnwindTableCache.DefaultMax
         }
 
         // Go functions have no CFI in .eh_frame (cgo binaries have some for their C code only): their pcsp tables say it.
-        if (elf.IsGo && GoPclnTab.Read(elf) is { } pclntab)
+        if (elf.IsGo && GoPclnTab.Read(elf, _files) is { } pclntab)
         {
             entries += pclntab.AddUnwindRows(rows);
             sources.Add(".gopclntab");

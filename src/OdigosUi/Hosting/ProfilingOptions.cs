@@ -52,8 +52,26 @@ public sealed class ProfilingOptions
     /// <summary>Names the Python functions of CPython 3.11-3.13 processes from their frame chains (read from their memory).</summary>
     public bool NamePythonFrames { get; set; } = true;
 
+    /// <summary>The most bytes of one ELF file's headers and symbol sections the node profiler reads into memory (larger ones are skipped, counted in the status).</summary>
+    [Range(1, 16384)]
+    public int MaxElfMegabytes { get; set; } = (int)(Profiler.Processes.WorkloadFileLimits.DefaultMaxElfBytes >> 20);
+
+    /// <summary>The most bytes of one JIT perf map the node profiler parses (the lines after it are not read).</summary>
+    [Range(1, 16384)]
+    public int MaxPerfMapMegabytes { get; set; } = (int)(Profiler.Processes.WorkloadFileLimits.DefaultMaxPerfMapBytes >> 20);
+
+    /// <summary>The largest .NET ReadyToRun assembly the node profiler reads (larger ones are skipped, counted in the status).</summary>
+    [Range(1, 2047)]
+    public int MaxReadyToRunMegabytes { get; set; } = (int)(Profiler.Processes.WorkloadFileLimits.DefaultMaxReadyToRunBytes >> 20);
+
     public Profiler.NodeProfilerOptions ToNodeProfilerOptions() => new()
     {
+        FileLimits = new Profiler.Processes.WorkloadFileLimits
+        {
+            MaxElfBytes = (long)MaxElfMegabytes << 20,
+            MaxPerfMapBytes = (long)MaxPerfMapMegabytes << 20,
+            MaxReadyToRunBytes = (long)MaxReadyToRunMegabytes << 20,
+        },
         NamePythonFrames = NamePythonFrames,
         RuntimeNaming = RuntimeNaming,
         SamplesPerSecond = SamplesPerSecond,

@@ -47,6 +47,9 @@ public sealed record ProfilerStatusSnapshot(
 
     /// <summary>Python frames read from CPython processes: samples merged, reads that found nothing, bytes read, each process's route.</summary>
     public OdigosUi.Profiler.Runtimes.Python.PythonStats Python { get; init; } = OdigosUi.Profiler.Runtimes.Python.PythonStats.None;
+
+    /// <summary>Workload files the profiler did not read (not a regular file, over a size limit, not the mapped file, ...): counts by reason and the last few.</summary>
+    public OdigosUi.Profiler.Processes.WorkloadFileStats Files { get; init; } = OdigosUi.Profiler.Processes.WorkloadFileStats.None;
 }
 
 /// <summary>The node profiler's status: one immutable <see cref="Snapshot"/>, replaced as a whole (safe to read from any thread).</summary>
@@ -85,6 +88,7 @@ public sealed class ProfilerStatus(TimeProvider? time = null)
             Unwinding = stats.Unwinding,
             Runtimes = stats.Runtimes,
             Python = stats.Python,
+            Files = stats.Files,
         }, now);
     }
 

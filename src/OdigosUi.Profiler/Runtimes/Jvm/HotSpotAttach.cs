@@ -114,20 +114,19 @@ public static partial class HotSpotAttach
         var failures = new List<string>();
         foreach (var path in target.TriggerPaths)
         {
+            // Created inside the JVM's root, never through a link (a link planted there would have root create a host file).
+            if (Processes.WorkloadFiles.TryCreateEmpty(path, TriggerMode, target.Uid, target.Gid, out var error))
+            {
+                return path;
+            }
+
+            failures.Add($"{path}: {error}");
             try
             {
-                new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = TriggerMode }).Dispose();
-                if (Chown(path, target.Uid, target.Gid) == 0)
-                {
-                    return path;
-                }
-
-                failures.Add($"{path}: chown: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
                 File.Delete(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                failures.Add($"{path}: {e.Message}");
             }
         }
 
@@ -137,9 +136,12 @@ public static partial class HotSpotAttach
     private static async Task<HotSpotAttachReply> RequestAsync(JvmTarget target, byte[] request, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        // The socket resolved inside the JVM's root: a link planted there cannot send the connection to a socket of the host.
+        using var path = Processes.WorkloadFiles.OpenSocket(target.SocketPath)
+            ?? throw new JvmAttachException(JvmAttachFailure.Refused, $"JVM {target.Pid}: {target.SocketPath} is not a socket inside its root");
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(target.SocketPath), cancellationToken);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path.ConnectPath), cancellationToken);
             await socket.SendAsync(request, SocketFlags.None, cancellationToken);
             var reply = await ReadToEndAsync(socket, target.Pid, cancellationToken);
             return HotSpotAttachReply.TryParse(reply, out var parsed)
@@ -175,6 +177,4 @@ public static partial class HotSpotAttach
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Chown(string path, uint owner, uint group);
 }

@@ -83,7 +83,13 @@ public sealed class JvmPerfMapRefresher(TimeSpan? minInterval = null, TimeSpan? 
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var file = Processes.WorkloadFiles.Shared.Open(path, Processes.WorkloadFileKind.PerfMap);
+            if (file is null)
+            {
+                return 0;
+            }
+
+            using var stream = new FileStream(file.Handle, FileAccess.Read, bufferSize: 1);
             var buffer = new byte[64 * 1024];
             var lines = 0;
             int read;

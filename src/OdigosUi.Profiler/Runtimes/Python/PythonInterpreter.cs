@@ -34,7 +34,7 @@ internal sealed record PythonInterpreter(FrameMapping Mapping, PythonVersion Ver
 
             var file = process.File(mapping, cache);
             if (file.Elf?.FileOffsetToVirtualAddress(mapping.Offset) is not { } mappedAt
-                || DataSymbols(process.Pid, mapping) is not { } symbols
+                || DataSymbols(process.Pid, mapping, cache.Files) is not { } symbols
                 || !symbols.TryGetValue(Runtime, out var runtime) || !symbols.TryGetValue(CodeType, out var codeType))
             {
                 continue;
@@ -69,13 +69,13 @@ internal sealed record PythonInterpreter(FrameMapping Mapping, PythonVersion Ver
     }
 
     // map_files opens exactly the mapped file (also inside a container); then the container's root, then the host path.
-    private static IReadOnlyDictionary<string, ulong>? DataSymbols(int pid, MemoryMapping mapping)
+    private static IReadOnlyDictionary<string, ulong>? DataSymbols(int pid, MemoryMapping mapping, Processes.WorkloadFiles files)
     {
         foreach (var path in (ReadOnlySpan<string>)[$"/proc/{pid}/map_files/{mapping.Start:x}-{mapping.End:x}", $"/proc/{pid}/root{mapping.Path}", mapping.Path])
         {
             try
             {
-                return ElfFile.FindDataSymbols(path, Symbols);
+                return ElfFile.FindDataSymbols(path, Symbols, files, mapping.Identity);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException)
             {

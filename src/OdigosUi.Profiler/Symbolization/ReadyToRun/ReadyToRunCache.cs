@@ -6,8 +6,10 @@ namespace OdigosUi.Profiler.Symbolization.ReadyToRun;
 /// names decoded so far) or <see cref="MaxEntries"/>. A file that is not a ReadyToRun image is remembered as such, so
 /// each file is opened once. Not thread-safe.
 /// </summary>
-public sealed class ReadyToRunCache(long maxBytes = ReadyToRunCache.DefaultMaxBytes, int maxEntries = 1024)
+public sealed class ReadyToRunCache(long maxBytes = ReadyToRunCache.DefaultMaxBytes, int maxEntries = 1024, Processes.WorkloadFiles? files = null)
 {
+    private readonly Processes.WorkloadFiles _files = files ?? Processes.WorkloadFiles.Shared;
+
     public const long DefaultMaxBytes = 32L << 20;
 
     private const long EntryBytes = 128;
@@ -31,7 +33,12 @@ public sealed class ReadyToRunCache(long maxBytes = ReadyToRunCache.DefaultMaxBy
     /// The image with <paramref name="identity"/>, parsed from the first of <paramref name="paths"/> that can be read;
     /// null (also cached) when that file is not a ReadyToRun image or none can be read.
     /// </summary>
-    public ReadyToRunImage? Get(FileIdentity identity, params ReadOnlySpan<string> paths)
+    public ReadyToRunImage? Get(FileIdentity identity, params ReadOnlySpan<string> paths) => Get(identity, verify: false, paths);
+
+    /// <summary><see cref="Get(FileIdentity, ReadOnlySpan{string})"/> for a mapping: only the file with its device and inode is read.</summary>
+    public ReadyToRunImage? GetMapped(FileIdentity identity, params ReadOnlySpan<string> paths) => Get(identity, verify: true, paths);
+
+    private ReadyToRunImage? Get(FileIdentity identity, bool verify, ReadOnlySpan<string> paths)
     {
         if (_entries.TryGetValue(identity, out var node))
         {
@@ -45,7 +52,7 @@ public sealed class ReadyToRunCache(long maxBytes = ReadyToRunCache.DefaultMaxBy
         ReadyToRunImage? image = null;
         foreach (var path in paths)
         {
-            if (ReadyToRunImage.TryOpen(path, out image))
+            if (ReadyToRunImage.TryOpen(path, _files, verify ? identity : null, out image))
             {
                 break;
             }

@@ -36,11 +36,14 @@ public sealed class ReadyToRunImage
     private readonly FileSection[] _sections;
     private readonly FileStamp _stamp;
     private readonly RecentPaths _paths;
+    private readonly Processes.WorkloadFiles _files;
+    private readonly WeakReference<ImageCopy?> _recent = new(null);
     private readonly Dictionary<int, string?> _names = [];
     private long _nameBytes;
 
-    private ReadyToRunImage(uint[] starts, uint[] ends, int[] methodOf, int[] methodKeys, FileSection[] sections, FileStamp stamp, string path)
+    private ReadyToRunImage(uint[] starts, uint[] ends, int[] methodOf, int[] methodKeys, FileSection[] sections, FileStamp stamp, string path, Processes.WorkloadFiles files)
     {
+        _files = files;
         _starts = starts;
         _ends = ends;
         _methodOf = methodOf;
@@ -70,26 +73,29 @@ public sealed class ReadyToRunImage
     /// Parses the file at <paramref name="path"/>: false when it cannot be read; true with a null <paramref name="image"/>
     /// when it is not a ReadyToRun image with x64 code (or its tables are broken).
     /// </summary>
-    public static bool TryOpen(string path, out ReadyToRunImage? image)
+    public static bool TryOpen(string path, out ReadyToRunImage? image) => TryOpen(path, null, null, out image);
+
+    /// <summary>Opens through <paramref name="files"/>; a <paramref name="mapped"/> identity must be the opened file's.</summary>
+    public static bool TryOpen(string path, Processes.WorkloadFiles? files, FileIdentity? mapped, out ReadyToRunImage? image)
     {
         image = null;
-        if (!MappedImage.TryOpen(path, null, out var mapped))
+        files ??= Processes.WorkloadFiles.Shared;
+        if (!ImageCopy.TryOpen(path, null, files, mapped, out var copy))
         {
             return false;
         }
 
-        using (mapped)
+        try
         {
-            try
-            {
-                image = Parse(mapped!, path);
-            }
-            catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException or OverflowException)
-            {
-            }
-
-            return true;
+            image = Parse(copy!, path, files);
+            image?._recent.SetTarget(copy);
+            GC.KeepAlive(copy);
         }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or ArgumentException or OverflowException)
+        {
+        }
+
+        return true;
     }
 
     /// <summary>The RVA a file offset is loaded at (the runtime maps each PE section at base + RVA); null outside every section.</summary>
@@ -162,23 +168,35 @@ public sealed class ReadyToRunImage
     /// <summary>Where the file can be opened again to name methods (most recent first).</summary>
     public void RememberPaths(ReadOnlySpan<string> paths) => _paths.Remember(paths);
 
-    private T? WithImage<T>(Func<MappedImage, T?> read)
+    /// <summary>
+    /// Runs <paramref name="read"/> over a copy of the file: the last one read while the collector has not reclaimed it
+    /// (names are decoded in bursts when a process starts), else a new one. Callers hold <see cref="_names"/>.
+    /// </summary>
+    private T? WithImage<T>(Func<ImageCopy, T?> read)
     {
+        // The readers over the copy hold a raw pointer into it: the copy must stay reachable until they are done.
+        if (_recent.TryGetTarget(out var recent) && recent is not null)
+        {
+            var result = read(recent);
+            GC.KeepAlive(recent);
+            return result;
+        }
+
         foreach (var path in _paths.Snapshot())
         {
-            if (MappedImage.TryOpen(path, _stamp, out var image))
+            if (ImageCopy.TryOpen(path, _stamp, _files, null, out var image))
             {
-                using (image)
-                {
-                    return read(image!);
-                }
+                _recent.SetTarget(image);
+                var result = read(image!);
+                GC.KeepAlive(image);
+                return result;
             }
         }
 
         return default;
     }
 
-    private static ReadyToRunImage? Parse(MappedImage image, string path)
+    private static ReadyToRunImage? Parse(ImageCopy image, string path, Processes.WorkloadFiles files)
     {
         var headers = image.Pe.PEHeaders;
         var machine = (ushort)headers.CoffHeader.Machine;
@@ -225,7 +243,7 @@ public sealed class ReadyToRunImage
         }
 
         var (methodOf, keys) = methods.Build();
-        return new ReadyToRunImage(starts, ends, methodOf, keys, sections, image.Stamp, path);
+        return new ReadyToRunImage(starts, ends, methodOf, keys, sections, image.Stamp, path, files);
     }
 
     /// <summary>The READYTORUN_SECTION entries (type, RVA, size) whose bytes are in the file, by type.</summary>
@@ -313,7 +331,7 @@ public sealed class ReadyToRunImage
     }
 
     /// <summary>A method's name: key &gt; 0 a MethodDef RID, key &lt; 0 the complement of its instance entry's offset.</summary>
-    private static string? Name(MappedImage image, int key)
+    private static string? Name(ImageCopy image, int key)
     {
         try
         {
