@@ -201,7 +201,7 @@ public static class ProtobufExpansion
                         if (child != Kind.None)
                         {
                             Count(kind, child, field);
-                            if (Walk(child, start, position, depth + 1) is { } error)
+                            if (length > 0 && Walk(child, start, position, depth + 1) is { } error)
                             {
                                 return error;
                             }
