@@ -251,7 +251,7 @@ public sealed class ProfilesIngestService : IDisposable
                 switch (BoundedGzip.Decompress(body, decompressedLimit, lease, out decompressed, out var error))
                 {
                     case BoundedGzip.Outcome.TooLarge:
-                        return TooLargeResult(error!);
+                        return TooLargeResult(decompressedLimit < _options.MaxRequestBytes ? $"OTLP/JSON: {error} ({ProfileLimits.SectionName}:{nameof(ProfileLimits.MaxJsonBytes)})" : error!);
                     case BoundedGzip.Outcome.OverBudget:
                         return OverBudgetResult();
                     case BoundedGzip.Outcome.Corrupt:

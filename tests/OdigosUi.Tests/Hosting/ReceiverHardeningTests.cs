@@ -221,7 +221,7 @@ public sealed class ReceiverHardeningTests
         {
             using var refused = await app.PostJsonAsync(large, gzip);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
-            Assert.Contains(gzip ? "65536" : "Ingest:Limits:MaxJsonBytes", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("Ingest:Limits:MaxJsonBytes", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         var small = Encoding.UTF8.GetBytes(OdigosUi.Profiles.Formats.Otlp.OtlpJsonReader.Write(FloodPayloads.Normal(FloodPayloads.Process("json"), 10)));
