@@ -22,10 +22,10 @@ public sealed class ProfilesIngestService : IDisposable
     public const string HttpTransport = "http";
     public const string GrpcTransport = "grpc";
 
-    private readonly IProfilesConsumer _next;
     /// <summary>How many times its size a protobuf body may build once parsed without being charged to the bytes in flight.</summary>
     public const int ExpansionAllowance = 32;
 
+    private readonly IProfilesConsumer _next;
     private readonly IngestOptions _options;
     private readonly ProfileLimits _limits;
     private readonly SemaphoreSlim _gate;
