@@ -75,7 +75,7 @@ public sealed class NodeCollector(ISourceFilter filter, IProfilesConsumer next, 
 
         // Positions changed when resources were removed, and workloads when pods were named, so the batch is rebuilt;
         // what is left stays valid.
-        var forwarded = dropped || renamed ? ProfileBatch.CreateValidated(request) : batch;
+        var forwarded = dropped || renamed ? ProfileBatch.CreateValidated(request, batch.Limits) : batch;
         return await next.ConsumeAsync(forwarded, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,17 +22,19 @@ public sealed class ProfilesIngestService : IDisposable
     public const string HttpTransport = "http";
     public const string GrpcTransport = "grpc";
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>How many times its size a protobuf body may build once parsed without being charged to the bytes in flight.</summary>
+    public const int ExpansionAllowance = 32;
 
     private readonly IProfilesConsumer _next;
     private readonly IngestOptions _options;
+    private readonly ProfileLimits _limits;
     private readonly SemaphoreSlim _gate;
     private readonly TimeSpan _queueWait;
     private readonly TimeSpan _bodyReadTimeout;
     private readonly ILogger _logger;
     private volatile bool _stopping;
 
-    public ProfilesIngestService(IProfilesConsumer next, IngestOptions options, IMeterFactory? meterFactory = null, ILogger<ProfilesIngestService>? logger = null)
+    public ProfilesIngestService(IProfilesConsumer next, IngestOptions options, IMeterFactory? meterFactory = null, ILogger<ProfilesIngestService>? logger = null, ProfileLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(next);
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +46,7 @@ public sealed class ProfilesIngestService : IDisposable
 
         _next = next;
         _options = options.Clone();
+        _limits = (limits ?? ProfileLimits.Default).EnsureValid();
         _gate = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
         _queueWait = TimeSpan.FromMilliseconds(_options.QueueWaitMilliseconds);
         _bodyReadTimeout = TimeSpan.FromSeconds(_options.BodyReadTimeoutSeconds);
@@ -57,6 +59,9 @@ public sealed class ProfilesIngestService : IDisposable
     public BytesInFlight InFlight { get; }
 
     public IngestOptions Options => _options.Clone();
+
+    /// <summary>What one request may make the profile core build (<c>Ingest:Limits:*</c>).</summary>
+    public ProfileLimits Limits => _limits;
 
     public IngestMetrics Metrics { get; }
 
@@ -241,10 +246,12 @@ public sealed class ProfilesIngestService : IDisposable
         {
             if (gzip || BoundedGzip.IsGzip(body.Span))
             {
-                switch (BoundedGzip.Decompress(body, _options.MaxRequestBytes, lease, out decompressed, out var error))
+                // A JSON document may not be larger than Ingest:Limits:MaxJsonBytes, so its gunzip stops there.
+                var decompressedLimit = encoding == IngestEncoding.Json ? Math.Min(_options.MaxRequestBytes, _limits.MaxJsonBytes) : _options.MaxRequestBytes;
+                switch (BoundedGzip.Decompress(body, decompressedLimit, lease, out decompressed, out var error))
                 {
                     case BoundedGzip.Outcome.TooLarge:
-                        return TooLargeResult(error!);
+                        return TooLargeResult(decompressedLimit < _options.MaxRequestBytes ? $"OTLP/JSON: {error} ({ProfileLimits.SectionName}:{nameof(ProfileLimits.MaxJsonBytes)})" : error!);
                     case BoundedGzip.Outcome.OverBudget:
                         return OverBudgetResult();
                     case BoundedGzip.Outcome.Corrupt:
@@ -258,9 +265,14 @@ public sealed class ProfilesIngestService : IDisposable
                 }
             }
 
-            if (!TryParse(body.Span, encoding, out var request, out var parseError))
+            if (encoding == IngestEncoding.Protobuf && AdmitExpansion(body.Span, lease) is { } refused)
             {
-                return InvalidResult(parseError);
+                return refused;
+            }
+
+            if (!TryParse(body.Span, encoding, out var request, out var parseError, out var tooLarge))
+            {
+                return tooLarge ? TooLargeResult(parseError) : InvalidResult(parseError);
             }
 
             // The parsed request owns copies of everything it needs: the buffers can go back to the pool now.
@@ -274,13 +286,55 @@ public sealed class ProfilesIngestService : IDisposable
         }
     }
 
-    private bool TryParse(ReadOnlySpan<byte> body, IngestEncoding encoding, out ExportProfilesServiceRequest request, out string error)
+    /// <summary>
+    /// Charges what parsing the protobuf body will build, beyond what real requests build, to the request's lease
+    /// before it is built (see <see cref="ProtobufExpansion"/>). Real requests parse to about 12 times their size, so
+    /// up to <see cref="ExpansionAllowance"/> times the body is not charged (the bytes in flight count wire bytes);
+    /// the excess of an expansion bomb is. More than the whole budget, or a table or sample count over its limit, is
+    /// too large; more than the budget has left is saturated (retryable). Null when the body may be parsed.
+    /// </summary>
+    private IngestResult? AdmitExpansion(ReadOnlySpan<byte> body, BytesInFlight.Lease lease)
     {
+        var scan = ProtobufExpansion.Scan(body);
+        if (scan.Malformed is { } malformed)
+        {
+            return InvalidResult($"not an OTLP ExportProfilesServiceRequest in binary protobuf: {malformed}");
+        }
+
+        if (ProtobufExpansion.Refusal(scan, _limits) is { } refusal)
+        {
+            return TooLargeResult(refusal);
+        }
+
+        var excess = scan.EstimatedBytes - ExpansionAllowance * (long)body.Length;
+        if (excess <= 0)
+        {
+            return null;
+        }
+
+        if (excess + lease.Held > InFlight.Limit)
+        {
+            return TooLargeResult($"parsing the request would build about {scan.EstimatedBytes} bytes from {body.Length}, more than Otlp:MaxBytesInFlight ({_options.MaxBytesInFlight}) allows; send smaller requests");
+        }
+
+        return lease.TryAdd(excess) ? null : OverBudgetResult();
+    }
+
+    private bool TryParse(ReadOnlySpan<byte> body, IngestEncoding encoding, out ExportProfilesServiceRequest request, out string error, out bool tooLarge)
+    {
+        tooLarge = false;
         try
         {
             if (encoding == IngestEncoding.Json)
             {
-                request = OtlpJsonReader.Read(StrictUtf8.GetString(body));
+                if (!System.Text.Unicode.Utf8.IsValid(body))
+                {
+                    error = "OTLP/JSON: the body is not valid UTF-8";
+                    request = null!;
+                    return false;
+                }
+
+                request = OtlpJsonReader.Read(body, _limits);
                 error = "";
                 return true;
             }
@@ -296,9 +350,10 @@ public sealed class ProfilesIngestService : IDisposable
             error = "";
             return true;
         }
-        catch (DecoderFallbackException)
+        catch (Profiles.Conversion.ProfileTooLargeException e)
         {
-            error = "OTLP/JSON: the body is not valid UTF-8";
+            error = e.Message;
+            tooLarge = true;
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -327,7 +382,7 @@ public sealed class ProfilesIngestService : IDisposable
         ValidationResult validation;
         try
         {
-            validation = ProfilesValidator.Validate(request);
+            validation = ProfilesValidator.Validate(request, _limits);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -359,7 +414,7 @@ public sealed class ProfilesIngestService : IDisposable
         ProfileBatch batch;
         try
         {
-            batch = ProfileBatch.Create(request, validation);
+            batch = ProfileBatch.Create(request, validation, _limits);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {

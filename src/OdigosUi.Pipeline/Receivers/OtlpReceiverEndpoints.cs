@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OdigosUi.Pipeline.Ingest;
+using OdigosUi.Profiles.Validation;
 
 namespace OdigosUi.Pipeline.Receivers;
 
@@ -136,8 +137,8 @@ public static class OtlpReceiverEndpoints
     }
 
     /// <summary>
-    /// Registers the transport-agnostic <see cref="ProfilesIngestService"/> (options from the <c>Otlp</c> section, validated
-    /// at start-up; refuses requests once the host is stopping), gRPC with the receive limit <c>Otlp:MaxRequestBytes</c>,
+    /// Registers the transport-agnostic <see cref="ProfilesIngestService"/> (options from the <c>Otlp</c> section and the profile
+    /// limits from <c>Ingest:Limits</c>, validated at start-up; refuses requests once the host is stopping), gRPC with the receive limit <c>Otlp:MaxRequestBytes</c>,
     /// and the endpoint routing policy. <see cref="ConfigureOtlpReceivers"/> calls it.
     /// </summary>
     public static IServiceCollection AddOtlpIngest(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IProfilesConsumer> pipeline)
@@ -147,13 +148,16 @@ public static class OtlpReceiverEndpoints
         ArgumentNullException.ThrowIfNull(pipeline);
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.AddOptions<ProfileLimits>().Bind(configuration.GetSection(ProfileLimits.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProfileLimits>, ProfileLimitsValidator>());
         services.TryAddSingleton(provider =>
         {
             var ingest = new ProfilesIngestService(
                 pipeline(provider),
                 provider.GetRequiredService<IOptions<IngestOptions>>().Value,
                 provider.GetService<IMeterFactory>(),
-                provider.GetService<ILogger<ProfilesIngestService>>());
+                provider.GetService<ILogger<ProfilesIngestService>>(),
+                provider.GetRequiredService<IOptions<ProfileLimits>>().Value);
             provider.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(ingest.BeginShutdown);
             return ingest;
         });

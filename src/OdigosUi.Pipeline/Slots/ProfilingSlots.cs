@@ -260,7 +260,7 @@ public sealed class ProfilingSlots : IProfilesConsumer
         {
             lock (slot.Gate)
             {
-                using var resolver = new StackResolver(batch.Dictionary, slot.Frames);
+                using var resolver = new StackResolver(batch.Dictionary, slot.Frames, batch.Limits);
                 foreach (var profile in profiles)
                 {
                     var samples = profile.Profile.Samples.Count;

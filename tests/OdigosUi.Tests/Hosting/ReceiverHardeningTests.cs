@@ -19,8 +19,8 @@ namespace OdigosUi.Tests.Hosting;
 
 /// <summary>
 /// The attacks on memory through the receivers, against the real composition root on real Kestrel ports with
-/// real HTTP, gRPC and TCP clients: the wide-frame flood, slow senders, more bytes in flight than allowed, and a gRPC
-/// message over the limit.
+/// real HTTP, gRPC and TCP clients: the wide-frame flood, slow senders, more bytes in flight than allowed, a gRPC
+/// message over the limit, protobuf and OTLP/JSON expansion bombs, and the <c>Ingest:Limits:*</c> settings.
 /// </summary>
 public sealed class ReceiverHardeningTests
 {
@@ -162,6 +162,127 @@ public sealed class ReceiverHardeningTests
         Assert.Equal(0, app.Ingest.InFlight.Used);
     }
 
+    [Fact]
+    public async Task A_protobuf_empty_message_bomb_is_refused_before_it_is_built_over_http_and_grpc()
+    {
+        await using var app = await TestApp.StartAsync();
+        await app.OpenSlotAsync("after-bomb");
+
+        // Just under 16 MiB of empty locations: 8 million, about 1 GB once parsed.
+        var bomb = EmptyMessages(field: 2, count: (8 << 20) - 8);
+        // Seven tables of 900,000 empty entries each: every table under Ingest:Limits:MaxTableEntries, still ~500 MB.
+        var wide = Enumerable.Range(1, 7).SelectMany(field => EmptyMessages(field, 900_000)).ToArray();
+        using var channel = GrpcChannel.ForAddress(app.OtlpGrpc, new GrpcChannelOptions { MaxSendMessageSize = null });
+        var invoker = channel.CreateCallInvoker();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        using (var refused = await app.PostOtlpAsync(bomb))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.Contains("Ingest:Limits:MaxTableEntries", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var refused = await app.PostOtlpAsync(wide))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.Contains("Otlp:MaxBytesInFlight", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        foreach (var body in new[] { bomb, wide })
+        {
+            var exhausted = await Assert.ThrowsAsync<RpcException>(async () =>
+                await invoker.AsyncUnaryCall(RawExport, null, new CallOptions(), body));
+            Assert.Equal(StatusCode.ResourceExhausted, exhausted.StatusCode);
+        }
+
+        // The four requests' bodies are about 60 MB on each side; parsing the first alone would allocate over 1 GB.
+        Assert.InRange(GC.GetTotalAllocatedBytes(precise: true) - before, 0, 400L << 20);
+
+        using (var accepted = await app.PostOtlpAsync(FloodPayloads.Normal(FloodPayloads.Process("after-bomb"), 30)))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        await new OdigosUi.Profiles.Otlp.Collector.ProfilesService.ProfilesServiceClient(channel)
+            .ExportAsync(FloodPayloads.Normal(FloodPayloads.Process("after-bomb"), 20));
+        Assert.Equal(50, ReferenceFolded.Total(await app.FoldedAsync("after-bomb")));
+        Assert.Equal(0, app.Ingest.InFlight.Used);
+    }
+
+    [Fact]
+    public async Task An_otlp_json_body_over_Ingest_Limits_MaxJsonBytes_is_413_plain_and_gzipped()
+    {
+        await using var app = await TestApp.StartAsync("--Ingest:Limits:MaxJsonBytes=65536");
+        await app.OpenSlotAsync("json");
+        var large = Encoding.UTF8.GetBytes(OdigosUi.Profiles.Formats.Otlp.OtlpJsonReader.Write(FloodPayloads.Request(FloodPayloads.Process("json"), 0, stacks: 300, depth: 10)));
+        Assert.InRange(large.Length, 65_537, 16 << 20);
+
+        foreach (var gzip in new[] { false, true })
+        {
+            using var refused = await app.PostJsonAsync(large, gzip);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.Contains("Ingest:Limits:MaxJsonBytes", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var small = Encoding.UTF8.GetBytes(OdigosUi.Profiles.Formats.Otlp.OtlpJsonReader.Write(FloodPayloads.Normal(FloodPayloads.Process("json"), 10)));
+        using (var accepted = await app.PostJsonAsync(small, gzip: true))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        Assert.Equal(10, ReferenceFolded.Total(await app.FoldedAsync("json")));
+        Assert.Equal(0, app.Ingest.InFlight.Used);
+    }
+
+    [Fact]
+    public async Task Ingest_Limits_MaxStackDepth_from_configuration_truncates_a_deep_stack_under_a_truncated_root()
+    {
+        await using var app = await TestApp.StartAsync("--Ingest:Limits:MaxStackDepth=16");
+        await app.OpenSlotAsync("deep");
+        var builder = new OtlpRequestBuilder();
+        var profile = builder.Profile(FloodPayloads.Process("deep"));
+        profile.TimeUnixNano = 0;
+        OtlpRequestBuilder.AddSample(profile, builder.StackOf([.. Enumerable.Range(0, 50).Select(depth => $"frame{depth:D2}")]), 3);
+
+        using (var accepted = await app.PostOtlpAsync(builder.Request))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        var line = Assert.Single((await app.FoldedAsync("deep")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("[truncated];", line, StringComparison.Ordinal);
+        Assert.EndsWith(";frame00 3", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("frame49", line, StringComparison.Ordinal);
+        Assert.InRange(line.Split(';').Length, 15, 17);
+    }
+
+    [Fact]
+    public async Task An_invalid_Ingest_Limits_value_stops_start_up_naming_the_key()
+    {
+        using StringWriter error = new();
+        var exitCode = await OdigosUiHost.RunAsync(TestArgs.With(["--Ui:Url=http://127.0.0.1:0", "--Ingest:Limits:MaxStackDepth=1", "--Ingest:Limits:MaxTableEntries=0"]), error);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Ingest:Limits:MaxStackDepth: 1 is out of range", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Ingest:Limits:MaxTableEntries: 0 is out of range", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A request whose dictionary holds <paramref name="count"/> empty entries of table <paramref name="field"/>.</summary>
+    private static byte[] EmptyMessages(int field, int count)
+    {
+        var entries = new byte[2 * count];
+        for (var i = 0; i < entries.Length; i += 2)
+        {
+            entries[i] = (byte)(field << 3 | 2);
+        }
+
+        using var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(ByteString.CopyFrom(entries));
+        output.Flush();
+        return stream.ToArray();
+    }
+
     /// <summary>The real app (role all) on port 0 with a UI client.</summary>
     private sealed class TestApp : IAsyncDisposable
     {
@@ -205,6 +326,36 @@ public sealed class ReceiverHardeningTests
         {
             var content = new ByteArrayContent(request.ToByteArray());
             content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+            return Otlp.PostAsync(OtlpHttpReceiver.Path, content);
+        }
+
+        public Task<HttpResponseMessage> PostOtlpAsync(byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+            return Otlp.PostAsync(OtlpHttpReceiver.Path, content);
+        }
+
+        public Task<HttpResponseMessage> PostJsonAsync(byte[] json, bool gzip)
+        {
+            if (gzip)
+            {
+                using var compressed = new MemoryStream();
+                using (var zip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest))
+                {
+                    zip.Write(json);
+                }
+
+                json = compressed.ToArray();
+            }
+
+            var content = new ByteArrayContent(json);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            if (gzip)
+            {
+                content.Headers.ContentEncoding.Add("gzip");
+            }
+
             return Otlp.PostAsync(OtlpHttpReceiver.Path, content);
         }
 
