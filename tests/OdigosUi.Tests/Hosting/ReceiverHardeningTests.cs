@@ -22,6 +22,8 @@ namespace OdigosUi.Tests.Hosting;
 /// real HTTP, gRPC and TCP clients: the wide-frame flood, slow senders, more bytes in flight than allowed, a gRPC
 /// message over the limit, protobuf and OTLP/JSON expansion bombs, and the <c>Ingest:Limits:*</c> settings.
 /// </summary>
+// Alone, after the parallel tests: one test bounds the whole process's allocation, others time slow senders.
+[Collection(nameof(Security.SecurityHost))]
 public sealed class ReceiverHardeningTests
 {
     private const string ProfilesService = "opentelemetry.proto.collector.profiles.v1development.ProfilesService";
