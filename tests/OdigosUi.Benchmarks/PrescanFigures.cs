@@ -18,39 +18,11 @@ public static class PrescanFigures
         Console.WriteLine("|---|---|---|---|---|---|---|");
         Measure("real capture (OTel eBPF profiler)", RealProducerPayloads.EbpfProfiler().ToByteArray(), parse: true);
         Measure("synthetic large request (BenchmarkPayload)", BenchmarkPayload.Bytes, parse: true);
-        Measure("1M empty locations", Dictionary(Repeat(0x12, 1 << 20)), parse: true);
-        Measure("1M empty lines in one location", Dictionary(Message(0x12, Repeat(0x1A, 1 << 20))), parse: true);
-        Measure("1M empty samples", Samples(1 << 20), parse: true);
-        Measure("1M empty strings", Dictionary(Repeat(0x2A, 1 << 20)), parse: true);
-        Measure("16 MiB of empty locations (8M)", Dictionary(Repeat(0x12, 8 << 20)), parse: false);
-    }
-
-    /// <summary>A dictionary holding <paramref name="content"/>.</summary>
-    public static byte[] Dictionary(byte[] content) => Message(0x12, content);
-
-    /// <summary>One profile of <paramref name="count"/> empty samples.</summary>
-    public static byte[] Samples(int count) => Message(0x0A, Message(0x12, Message(0x12, Repeat(0x12, count))));
-
-    /// <summary><paramref name="count"/> empty length-delimited fields of tag <paramref name="tag"/>.</summary>
-    public static byte[] Repeat(byte tag, int count)
-    {
-        var bytes = new byte[2 * count];
-        for (var i = 0; i < bytes.Length; i += 2)
-        {
-            bytes[i] = tag;
-        }
-
-        return bytes;
-    }
-
-    public static byte[] Message(byte tag, byte[] content)
-    {
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        output.WriteRawTag(tag);
-        output.WriteBytes(ByteString.CopyFrom(content));
-        output.Flush();
-        return stream.ToArray();
+        Measure("1M empty locations", WireBombs.Dictionary(WireBombs.Repeat(0x12, 1 << 20)), parse: true);
+        Measure("1M empty lines in one location", WireBombs.Dictionary(WireBombs.Message(0x12, WireBombs.Repeat(0x1A, 1 << 20))), parse: true);
+        Measure("1M empty samples", WireBombs.Samples(1 << 20), parse: true);
+        Measure("1M empty strings", WireBombs.Dictionary(WireBombs.Repeat(0x2A, 1 << 20)), parse: true);
+        Measure("16 MiB of empty locations (8M)", WireBombs.Dictionary(WireBombs.Repeat(0x12, 8 << 20)), parse: false);
     }
 
     private static void Measure(string name, byte[] body, bool parse)

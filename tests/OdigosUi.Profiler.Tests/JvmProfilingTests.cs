@@ -13,7 +13,7 @@ public sealed class JvmProfilingTests
     public async Task Names_compiled_java_methods_with_their_callers_in_80_percent_of_samples_once_the_running_jvm_wrote_its_perf_map()
     {
         await using var java = await HotJavaProcess.StartAsync(["-XX:+PreserveFramePointer"], warmUpSeconds: 4);
-        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 199, DataPagesPerCpu = 512, RuntimeNaming = RuntimeNamingMode.All });
+        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 199, DataPagesPerCpu = 512 }, pid => pid == java.Pid);
         profiler.Start();
         var shares = new List<string>();
         var seen = new List<string>();
@@ -55,7 +55,7 @@ public sealed class JvmProfilingTests
     public async Task Says_when_a_jvm_lacks_frame_pointers_and_how_to_set_them()
     {
         await using var java = await HotJavaProcess.StartAsync([], warmUpSeconds: 2);
-        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, DataPagesPerCpu = 512, RuntimeNaming = RuntimeNamingMode.All });
+        using var profiler = new NodeProfiler(new NodeProfilerOptions { SamplesPerSecond = 99, DataPagesPerCpu = 512 }, pid => pid == java.Pid);
         profiler.Start();
 
         var named = await ProfilerDriver.RunUntilAsync(profiler, TimeSpan.FromSeconds(30), _ => profiler.Naming.Any(s => s.Pid == java.Pid && s.Named));

@@ -372,19 +372,20 @@ public abstract class DestinationExporter : IAsyncDisposable
                     RecordSuccess(item.Bytes, result.Message);
                     return;
                 case SendOutcome.Permanent:
+                    // The reason first: whoever sees the drop in the status sees why.
+                    RecordError($"{result.Message} (not retried; request dropped)");
                     Queue.Drop(item);
                     Metrics?.Dropped(Config, 1);
-                    RecordError($"{result.Message} (not retried; request dropped)");
                     return;
             }
 
             if (!schedule.TryNext(result.RetryAfter, out var delay))
             {
-                Queue.Drop(item);
-                Metrics?.Dropped(Config, 1);
                 RecordError(Options.Retry.Enabled
                     ? $"{result.Message} (gave up after {schedule.Retries} retries in {schedule.Elapsed.TotalSeconds:0.#} s; request dropped)"
                     : $"{result.Message} (retries disabled; request dropped)");
+                Queue.Drop(item);
+                Metrics?.Dropped(Config, 1);
                 return;
             }
 

@@ -30,14 +30,14 @@ public sealed class ProtobufExpansionTests
     [Fact]
     public void Counts_the_largest_table_and_the_samples()
     {
-        var scan = ProtobufExpansion.Scan(Dictionary(Repeat(0x12, 5000)));
+        var scan = ProtobufExpansion.Scan(WireBombs.Dictionary(WireBombs.Repeat(0x12, 5000)));
         Assert.Equal(("location_table", 5000L), (scan.LargestTable, scan.LargestTableEntries));
-        Assert.Equal(1200, ProtobufExpansion.Scan(Samples(1200)).Samples);
+        Assert.Equal(1200, ProtobufExpansion.Scan(WireBombs.Samples(1200)).Samples);
 
         var limits = ProfileLimits.Default with { MaxTableEntries = 4096, MaxSamplesPerRequest = 1024 };
         Assert.Contains("Ingest:Limits:MaxTableEntries", ProtobufExpansion.Refusal(scan, limits), StringComparison.Ordinal);
-        Assert.Contains("Ingest:Limits:MaxSamplesPerRequest", ProtobufExpansion.Refusal(ProtobufExpansion.Scan(Samples(1200)), limits), StringComparison.Ordinal);
-        Assert.Null(ProtobufExpansion.Refusal(ProtobufExpansion.Scan(Samples(1000)), limits));
+        Assert.Contains("Ingest:Limits:MaxSamplesPerRequest", ProtobufExpansion.Refusal(ProtobufExpansion.Scan(WireBombs.Samples(1200)), limits), StringComparison.Ordinal);
+        Assert.Null(ProtobufExpansion.Refusal(ProtobufExpansion.Scan(WireBombs.Samples(1000)), limits));
     }
 
     [Theory]
@@ -54,33 +54,8 @@ public sealed class ProtobufExpansionTests
     {
         "real" => RealProducerPayloads.EbpfProfiler().ToByteArray(),
         "synthetic" => SyntheticPayloads.Large().ToByteArray(),
-        "empty locations" => Dictionary(Repeat(0x12, 100_000)),
-        "empty lines" => Dictionary(Message(0x12, Repeat(0x1A, 100_000))),
-        _ => Samples(100_000),
+        "empty locations" => WireBombs.Dictionary(WireBombs.Repeat(0x12, 100_000)),
+        "empty lines" => WireBombs.Dictionary(WireBombs.Message(0x12, WireBombs.Repeat(0x1A, 100_000))),
+        _ => WireBombs.Samples(100_000),
     };
-
-    private static byte[] Dictionary(byte[] content) => Message(0x12, content);
-
-    private static byte[] Samples(int count) => Message(0x0A, Message(0x12, Message(0x12, Repeat(0x12, count))));
-
-    private static byte[] Repeat(byte tag, int count)
-    {
-        var bytes = new byte[2 * count];
-        for (var i = 0; i < bytes.Length; i += 2)
-        {
-            bytes[i] = tag;
-        }
-
-        return bytes;
-    }
-
-    private static byte[] Message(byte tag, byte[] content)
-    {
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        output.WriteRawTag(tag);
-        output.WriteBytes(ByteString.CopyFrom(content));
-        output.Flush();
-        return stream.ToArray();
-    }
 }

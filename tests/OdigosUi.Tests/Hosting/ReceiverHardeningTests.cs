@@ -171,9 +171,9 @@ public sealed class ReceiverHardeningTests
         await app.OpenSlotAsync("after-bomb");
 
         // Just under 16 MiB of empty locations: 8 million, about 1 GB once parsed.
-        var bomb = EmptyMessages(field: 2, count: (8 << 20) - 8);
+        var bomb = WireBombs.EmptyTableEntries(field: 2, count: (8 << 20) - 8);
         // Seven tables of 900,000 empty entries each: every table under Ingest:Limits:MaxTableEntries, still ~500 MB.
-        var wide = Enumerable.Range(1, 7).SelectMany(field => EmptyMessages(field, 900_000)).ToArray();
+        var wide = Enumerable.Range(1, 7).SelectMany(field => WireBombs.EmptyTableEntries(field, 900_000)).ToArray();
         using var channel = GrpcChannel.ForAddress(app.OtlpGrpc, new GrpcChannelOptions { MaxSendMessageSize = null });
         var invoker = channel.CreateCallInvoker();
         var before = GC.GetTotalAllocatedBytes(precise: true);
@@ -266,23 +266,6 @@ public sealed class ReceiverHardeningTests
         Assert.Equal(1, exitCode);
         Assert.Contains("Ingest:Limits:MaxStackDepth: 1 is out of range", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("Ingest:Limits:MaxTableEntries: 0 is out of range", error.ToString(), StringComparison.Ordinal);
-    }
-
-    /// <summary>A request whose dictionary holds <paramref name="count"/> empty entries of table <paramref name="field"/>.</summary>
-    private static byte[] EmptyMessages(int field, int count)
-    {
-        var entries = new byte[2 * count];
-        for (var i = 0; i < entries.Length; i += 2)
-        {
-            entries[i] = (byte)(field << 3 | 2);
-        }
-
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        output.WriteTag(2, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFrom(entries));
-        output.Flush();
-        return stream.ToArray();
     }
 
     /// <summary>The real app (role all) on port 0 with a UI client.</summary>
