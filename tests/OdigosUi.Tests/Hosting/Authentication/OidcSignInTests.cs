@@ -17,8 +17,11 @@ namespace OdigosUi.Tests.Hosting.Authentication;
 
 /// <summary>
 /// The real app (role all, Kestrel port 0) with <c>Auth:Mode=oidc</c> against a real OpenID Connect provider
-/// (OpenIddict) started on loopback: what needs a signed-in user or a token, and what stays anonymous.
+/// (OpenIddict) started on loopback: what needs a signed-in user or a token, and what stays anonymous. Alone, after the
+/// parallel tests: each test starts a provider and an app, and under the parallel tests' load the app's first discovery
+/// request once outlasted its 60 s backchannel timeout.
 /// </summary>
+[Collection(nameof(Security.SecurityHost))]
 public sealed class OidcSignInTests : IAsyncLifetime
 {
     private const string UiClientId = "odigos-ui";
