@@ -115,7 +115,7 @@ public sealed class DestinationWizardTests(BrowserFixture browser) : IAsyncLifet
         await page.WaitForURLAsync("**/destinations");
         await Assertions.Expect(page.TestId("destination-name")).ToHaveTextAsync("Secured (renamed)");
 
-        var secretFile = Directory.EnumerateFiles(_app.DataDir, "*", SearchOption.AllDirectories).Select(File.ReadAllText)
+        var secretFile = Directory.EnumerateFiles(_app.DataDir, "*.yaml", SearchOption.AllDirectories).Select(File.ReadAllText)
             .Where(text => text.Contains("kind: Secret", StringComparison.Ordinal)).ToList();
         Assert.Single(secretFile);
 
