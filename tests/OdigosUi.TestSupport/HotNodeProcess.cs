@@ -40,7 +40,8 @@ public sealed class HotNodeProcess : IDisposable
         var directory = new TempDirectory("odigos-node-");
         var script = Path.Combine(directory.Path, "hot.js");
         File.WriteAllText(script, Script);
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // node writes an isolate-*-v8.log into its working directory with --interpreted-frames-native-stack: keep it in ours.
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory.Path };
         foreach (var flag in flags.Concat(inlining ? [] : ["--no-turbo-inlining"]))
         {
             start.ArgumentList.Add(flag);
